@@ -1,0 +1,44 @@
+# nndl companion: `make book` builds the site, `make test` checks everything.
+# Both create .venv on first use and reinstall it whenever requirements.txt or pyproject.toml change.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: help install book test lab notebooks bench clean
+
+help:
+	@echo "make book       build the site into _build/html (warnings are errors)"
+	@echo "make test       unit tests, strict nbval on every notebook, and the book build"
+	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make notebooks  re-execute every notebook in place (outputs and widget state)"
+	@echo "make clean      remove _build and caches (keeps .venv)"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Open $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP)
+	MPLBACKEND=module://matplotlib_inline.backend_inline \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
+	    $(or $(NB),$(NOTEBOOKS))
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
