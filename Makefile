@@ -38,6 +38,7 @@ notebooks: $(STAMP)
 	MPLBACKEND=module://matplotlib_inline.backend_inline \
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.record_timing=False \
 	    $(or $(NB),$(NOTEBOOKS))
 
 clean:

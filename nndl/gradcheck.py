@@ -30,6 +30,11 @@ def _check_inputs(f, x, h):
     return as_real_array(x).astype(np.float64, copy=True)
 
 
+def _evaluate(f, x):
+    """f(x) as a float64 copy: f may return a view of x, which the next perturbation would change."""
+    return np.array(f(x), dtype=np.float64, copy=True)
+
+
 def numerical_gradient(f, x, h: float = 1e-6):
     """Central-difference gradient of a scalar function f at x; same shape as x, eq. (2.18).
 
@@ -42,9 +47,9 @@ def numerical_gradient(f, x, h: float = 1e-6):
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + h
-        fp = np.asarray(f(x), dtype=np.float64)
+        fp = _evaluate(f, x)
         flat[i] = orig - h
-        fm = np.asarray(f(x), dtype=np.float64)
+        fm = _evaluate(f, x)
         flat[i] = orig
         if fp.size != 1:
             raise ValueError(
@@ -68,9 +73,9 @@ def numerical_jacobian(f, x, h: float = 1e-6):
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + h
-        fp = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        fp = _evaluate(f, x).reshape(-1)
         flat[i] = orig - h
-        fm = np.asarray(f(x), dtype=np.float64).reshape(-1)
+        fm = _evaluate(f, x).reshape(-1)
         flat[i] = orig
         if fp.size != q:
             raise ValueError(f"f changed its output size from {q} to {fp.size} when x was perturbed")

@@ -46,7 +46,7 @@ def finite_difference_explorer(f, derivative, x0: float, steps, name: str = "f",
     One frame per step in ``steps``; each shows the forward- and central-difference errors of
     ``derivative(x0)`` against h, with the chosen h marked.
     """
-    steps = np.asarray(steps, dtype=float)
+    steps = np.sort(np.asarray(steps, dtype=float))  # ascending, so the marker moves with the slider
     frames = []
     for h in steps:
         fig, ax = plt.subplots(figsize=(6.4, 3.8))
