@@ -40,7 +40,7 @@ def logistic_derivative(x):
     """σ'(x) = σ(x)(1 − σ(x)), eq. (2.39); evaluated as e^{-|x|} / (1 + e^{-|x|})², which is equal."""
     x = as_real_array(x)
     e = np.exp(-np.abs(x))
-    return e / (1.0 + e) ** 2
+    return np.minimum(e / (1.0 + e) ** 2, 0.25)  # rounding alone can exceed the maximum 1/4 near 0
 
 
 def tanh(x):

@@ -25,7 +25,7 @@ __all__ = [
 def _check_inputs(f, x, h):
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not (np.isscalar(h) and np.isreal(h) and h > 0):
+    if isinstance(h, (bool, np.bool_)) or not (np.isscalar(h) and np.isreal(h) and np.isfinite(h) and h > 0):
         raise ValueError(f"step h must be a positive real number, got {h!r}")
     return as_real_array(x).astype(np.float64, copy=True)
 
@@ -107,7 +107,7 @@ def finite_difference_errors(f, derivative, x0: float, steps):
     axes they show truncation error (slope 1 and 2) meeting round-off error (slope −1).
     """
     if not (callable(f) and callable(derivative)):
-        raise TypeError("f and derivative must both be callables of one float")
+        raise TypeError("f and derivative must both be callables that accept NumPy arrays (e.g. np.exp)")
     h = as_real_array(steps, "steps").astype(np.float64)
     if np.any(h <= 0):
         raise ValueError("every step h must be positive")
