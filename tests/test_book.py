@@ -1,11 +1,12 @@
 """Keep the book honest: the TOC, the stored notebooks and a warning-free site build agree."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import subprocess
-import sys
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -71,15 +72,6 @@ def test_ignored_outputs_still_assert(path):
             assert re.search(r"\bassert\b|np\.testing\.", source), source[:80]
 
 
-@pytest.fixture(scope="session")
-def built_site():
-    """Build the site once, warnings as errors, exactly as `make book` does."""
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT),
-           "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
-    return result, ROOT / "_build" / "html"
-
-
 def test_book_builds_without_warnings(built_site):
     result, html = built_site
     log = result.stdout + result.stderr
@@ -100,3 +92,94 @@ def test_site_credits_the_original_author(built_site):
     _, html = built_site
     page = (html / "book" / "intro.html").read_text(encoding="utf-8")
     assert "邱锡鹏" in page and "nndl.github.io" in page
+
+
+class _Links(HTMLParser):
+    """Collects the ids a page defines and the hrefs/srcs it points to."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.targets = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.targets.append(attrs[key])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_internal_links_and_anchors_resolve(built_site):
+    """Every relative href/src on every page points to a file that exists, and to an anchor in it."""
+    _, html = built_site
+    pages = [p for p in html.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts]
+    parsed = {p: _parse(p) for p in pages}
+    broken, checked_anchors = [], 0
+    for page, links in parsed.items():
+        for target in links.targets:
+            parts = urlsplit(target)
+            if parts.scheme or parts.netloc or target.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            path = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.exists():
+                broken.append(f"{page.relative_to(html)} -> {target}")
+            elif parts.fragment and path.suffix == ".html":
+                ids = parsed[path].ids if path in parsed else _parse(path).ids
+                checked_anchors += 1
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{page.relative_to(html)} -> {target} (no such anchor)")
+    assert len(pages) >= 5 and checked_anchors >= 20  # the crawl really looked at something
+    assert not broken, "\n".join(broken)
+
+
+def test_vendored_assets_match_their_manifest():
+    """The self-hosted JavaScript is exactly what book/vendor/refresh.sh recorded."""
+    vendor = ROOT / "book" / "vendor"
+    recorded = {}
+    for line in (vendor / "MANIFEST.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            recorded[name.removeprefix("./")] = digest
+    static = vendor / "static"
+    present = {p.relative_to(static).as_posix(): p for p in static.rglob("*")
+               if p.is_file() and p.suffix != ".txt"}
+    assert set(present) == set(recorded), set(present) ^ set(recorded)
+    for name, path in present.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == recorded[name], name
+    assert {"mathjax/tex-chtml-full.js", "requirejs/require.js", "html-manager/embed-amd.js"} <= set(present)
+
+
+def test_built_pages_reference_no_cdn(built_site):
+    """No page loads a script or stylesheet from another host, and none carries `crossorigin`."""
+    _, html = built_site
+    offenders = []
+    for page in html.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        scripts = re.findall(r"<script\b[^>]*>", text)
+        stylesheets = [t for t in re.findall(r"<link\b[^>]*>", text) if "stylesheet" in t]
+        for tag in scripts + stylesheets:
+            remote = re.search(r'(src|href)="(https?:)?//', tag)
+            if remote or "crossorigin" in tag:
+                offenders.append(f"{page.relative_to(html)}: {tag[:120]}")
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_widget_state_is_modest(path):
+    """Widget frames are stored in the notebook and shipped with the page: keep them small."""
+    state = load(path)["metadata"].get("widgets", {})
+    size_kb = len(json.dumps(state)) / 1024
+    assert size_kb < 400, f"{path.name}: {size_kb:.0f} KB of widget state"
