@@ -206,3 +206,26 @@ def test_search_finds_a_chapter_by_english_and_chinese_title(visit, query, expec
     v.page.wait_for_selector("#search-results li a")
     hits = v.page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.getAttribute('href'))")
     assert any(h.split("#")[0].split("?")[0] == expected for h in hits), hits
+
+
+@pytest.mark.parametrize("doc", notebook_pages())
+def test_page_works_opened_as_a_file(browser, built_site, doc):
+    """A reader may open _build/html/... straight from disk: math and widgets still work."""
+    _, html = built_site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    page.route("http*://**/*", lambda route: (problems.append(f"remote: {route.request.url}"), route.abort()))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    try:
+        page.goto((html / f"{doc}.html").as_uri(), wait_until="load")
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+        views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        if views:
+            page.wait_for_selector(".widget-subarea > .jupyter-widgets")
+        assert page.locator("mjx-container").count() > 0 and page.locator("mjx-merror").count() == 0
+        assert page.locator(".widget-subarea > .jupyter-widgets").count() == views
+        assert problems == [], "\n".join(problems)
+    finally:
+        page.close()
