@@ -24,3 +24,32 @@ def require_ndim(arr: np.ndarray, allowed: tuple[int, ...], name: str, expected:
     """Raise ``ValueError`` unless ``arr.ndim`` is one of ``allowed``; ``expected`` shows the shape."""
     if arr.ndim not in allowed:
         raise ValueError(f"{name} must have shape {expected}, got shape {arr.shape}")
+
+
+def as_label_array(y, name: str = "y") -> np.ndarray:
+    """Return class labels (integer indices 0, 1, ...) as an int64 array.
+
+    Integer and bool arrays are accepted, and so are floats whose values are whole numbers
+    (``[0., 2., 1.]``).  Non-numeric input raises ``TypeError``; NaN, fractional or negative
+    labels raise ``ValueError``.  The shape is not checked here (use `require_ndim`).
+    """
+    arr = np.asarray(y)
+    if arr.dtype.kind in "biu":
+        labels = arr.astype(np.int64)
+    elif arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not np.all(whole):
+            bad = arr[~whole].reshape(-1)[0].item()
+            raise ValueError(
+                f"{name} must hold integer class labels 0, 1, ..., C-1; found the non-integer value {bad!r}"
+            )
+        labels = arr.astype(np.int64)
+    else:
+        raise TypeError(
+            f"{name} must hold integer class labels (int, bool or whole-number floats), got dtype {arr.dtype}"
+        )
+    if labels.size and labels.min() < 0:
+        raise ValueError(
+            f"{name} must hold class labels 0, 1, ..., C-1; found the negative label {labels.min()}"
+        )
+    return labels
