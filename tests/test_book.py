@@ -88,6 +88,15 @@ def test_chapter_pages_carry_the_drafts_equation_numbers(built_site):
     assert (html / "notebooks" / "ch01-introduction.html").exists()
 
 
+def test_equations_carry_only_the_drafts_numbers(built_site):
+    """No Sphinx auto-numbers "(1)", "(2)" beside the draft's tags: numbered amsmath environments
+    (``equation``) get both, so displayed equations use ``equation*`` or ``$$`` with ``\\tag``."""
+    _, html = built_site
+    numbered = {page.relative_to(html).as_posix(): page.read_text(encoding="utf-8").count('class="eqno"')
+                for page in (html / "notebooks").glob("*.html")}
+    assert not any(numbered.values()), numbered
+
+
 def test_site_credits_the_original_author(built_site):
     _, html = built_site
     page = (html / "book" / "intro.html").read_text(encoding="utf-8")
