@@ -14,6 +14,7 @@ help:
 	@echo "make test       unit tests, strict nbval on every notebook, and the book build"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (outputs and widget state)"
+	@echo "make bench      time the fast kernels against the loop references (and PyTorch if installed)"
 	@echo "make clean      remove _build and caches (keeps .venv)"
 
 install: $(STAMP)
@@ -40,6 +41,9 @@ notebooks: $(STAMP)
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.record_timing=False \
 	    $(or $(NB),$(NOTEBOOKS))
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -19,6 +19,7 @@ __all__ = [
     "make_linear_regression", "make_polynomial_regression", "polynomial_features",
     "make_blobs", "split", "standardize",
     "load_digits", "load_iris", "load_breast_cancer",
+    "resize_bilinear", "load_digits_32", "read_idx",
 ]
 
 
@@ -197,3 +198,91 @@ def load_iris():
 def load_breast_cancer():
     """Wisconsin diagnostic breast cancer: X (569, 30), y (569,) with 0 = malignant, 1 = benign."""
     return _sklearn_dataset("load_breast_cancer")
+
+
+# ------------------------------------------------------------- images for chapter 6 (LeNet-5)
+def _linear_resize_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) matrix of 1-D linear interpolation between pixel centres.
+
+    Output pixel o has its centre at (o + 0.5)·n_in/n_out − 0.5 in input pixel coordinates
+    (the "half-pixel" convention of image libraries), clamped to [0, n_in − 1].
+    """
+    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = pos - lo
+    A = np.zeros((n_out, n_in))
+    A[np.arange(n_out), lo] += 1 - frac
+    A[np.arange(n_out), hi] += frac
+    return A
+
+
+def resize_bilinear(images, size: int) -> np.ndarray:
+    """Resize (..., h, w) images to (..., size, size) by separable bilinear interpolation.
+
+    Each output pixel is the linear interpolation, along rows and then columns, of the input
+    pixels whose centres surround its centre: ``A @ image @ Bᵀ`` with the interpolation
+    matrices of `_linear_resize_matrix`.  Every row of A sums to 1, so constant images stay
+    constant and the range of the values is kept.
+    """
+    images = as_real_array(images, "images")
+    if images.ndim < 2:
+        raise ValueError(f"images must have shape (..., h, w), got shape {images.shape}")
+    size = _count(size, "size")
+    A = _linear_resize_matrix(images.shape[-2], size)
+    B = _linear_resize_matrix(images.shape[-1], size)
+    return A @ images @ B.T
+
+
+def load_digits_32(size: int = 28, pad: int = 2):
+    """scikit-learn's 8×8 digits brought to LeNet-5's 32×32 input: X (1797, 1, 32, 32), y (1797,).
+
+    Resampling: the 8×8 images (values 0..16) are scaled to [0, 1], resized to ``size``×``size``
+    (28×28 by default) by bilinear interpolation (`resize_bilinear`), and zero-padded by ``pad``
+    pixels on every side to (size + 2·pad)² = 32×32.  This mirrors LeCun et al. (1998), whose
+    MNIST digits sit in a 28×28 box centred in a 32×32 field, so that strokes reach the centre
+    of the receptive fields of C3's and C5's units.  No new information is created: the
+    images are smooth 8×8 digits, not MNIST.
+    """
+    size, pad = _count(size, "size"), _count(pad, "pad", minimum=0)
+    X, y = load_digits()
+    X = resize_bilinear(X.reshape(-1, 8, 8) / 16.0, size)
+    X = np.pad(X, ((0, 0), (pad, pad), (pad, pad)))
+    return X[:, None], y
+
+
+#: IDX type codes (third byte of the magic number) -> big-endian NumPy dtypes.
+_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """Read an IDX file (the format of the MNIST files), optionally gzip-compressed.
+
+    The format: two zero bytes, a type code (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+    0x0D float32, 0x0E float64), the number of dimensions d, then d big-endian uint32 sizes and
+    the data in C order, big-endian.  ``train-images-idx3-ubyte`` gives (60000, 28, 28) uint8,
+    ``train-labels-idx1-ubyte`` (60000,).  Values are returned in native byte order.
+    """
+    import gzip
+
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (it must start with two zero bytes)")
+    code, ndim = raw[2], raw[3]
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}; expected one of "
+                         f"{', '.join(f'0x{c:02X}' for c in _IDX_DTYPES)}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, {ndim} dimensions)")
+    shape = tuple(int(v) for v in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_DTYPES[code])
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(f"{path}: the header announces shape {shape} ({expected} bytes of data) "
+                         f"but the file holds {len(raw) - header} bytes after the header")
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))

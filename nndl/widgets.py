@@ -10,9 +10,11 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plot import figure_to_png, plot_finite_difference_errors
+from .plot import (figure_to_png, plot_contours, plot_finite_difference_errors, plot_loss_curves,
+                   plot_paths, plot_polynomial_fit, plot_train_val_errors)
 
-__all__ = ["frame_slider", "finite_difference_explorer"]
+__all__ = ["frame_slider", "finite_difference_explorer", "learning_rate_explorer",
+           "optimizer_race", "default_race_optimizers", "regularization_explorer"]
 
 
 def frame_slider(frames, labels, description: str = "", start: int = 0) -> widgets.VBox:
@@ -54,3 +56,485 @@ def finite_difference_explorer(f, derivative, x0: float, steps, name: str = "f",
         frames.append(figure_to_png(fig, dpi=dpi))
     start = int(np.argmin(np.abs(np.log10(steps) + 5)))  # open near the sweet spot h ≈ 1e-5
     return frame_slider(frames, [f"{h:.0e}" for h in steps], description="step h", start=start)
+
+
+# ------------------------------------------------------------------ chapter 3 (draft 3.1.4)
+def _augmented_one_feature(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x must hold one feature, shape (N,) or (N, 1) with N >= 2, got shape {x.shape}")
+    return np.column_stack([np.ones_like(x), x])
+
+
+def learning_rate_explorer(x, y, factors=(0.05, 0.2, 0.5, 0.8, 0.95, 1.02, 1.1), steps: int = 60,
+                           dpi: int = 72) -> widgets.VBox:
+    """Gradient descent (3.16) on one-feature linear regression, one frame per learning rate.
+
+    The risk R(b, w) = mean((b + w x − y)²) is a quadratic with Hessian H = (2/N) X̂ᵀX̂, so GD
+    converges iff 0 < lr < 2/L, L the largest eigenvalue of H.  The learning rates are
+    ``factors`` × 2/L; each frame shows the GD path from (0, 0) on the contours of R (left) and
+    R(θ_t) − R* against t on a log axis for every rate, the chosen one highlighted (right).
+    """
+    from .optim import GD, minimize
+
+    Xh = _augmented_one_feature(x)
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape != (Xh.shape[0],):
+        raise ValueError(f"y must have shape ({Xh.shape[0]},) like x, got {y.shape}")
+    factors = [float(f) for f in factors]
+    if not factors or min(factors) <= 0:
+        raise ValueError("factors must be positive multiples of 2/L")
+    n = Xh.shape[0]
+    L = float(np.linalg.eigvalsh(2.0 / n * Xh.T @ Xh).max())
+    theta_star = np.linalg.lstsq(Xh, y, rcond=None)[0]
+
+    def risk(thetas):                      # thetas (m, 2) -> (m,)
+        return np.mean((np.atleast_2d(thetas) @ Xh.T - y) ** 2, axis=1)
+
+    r_star = float(risk(theta_star)[0])
+
+    def value_and_grad(theta):
+        r = Xh @ theta - y
+        return float(np.mean(r * r)), 2.0 / n * Xh.T @ r
+
+    runs = [minimize(value_and_grad, np.zeros(2), GD(f * 2.0 / L), steps) for f in factors]
+    gaps = [np.abs(values - r_star) for _, values in runs]
+    span = max(np.abs(theta_star).max(), 1.0) * 1.6
+    xlim = (theta_star[0] - span, theta_star[0] + span)
+    ylim = (theta_star[1] - span, theta_star[1] + span)
+    labels = [f"{f:g}×2/L" for f in factors]
+    frames = []
+    for k, ((path, values), f) in enumerate(zip(runs, factors)):
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.2, 3.3))
+        plot_contours(risk, xlim, ylim, ax0, levels=10)
+        plot_paths([path], ax0, colors=[f"C{k}"])
+        ax0.plot(*theta_star, "*", color="black", ms=10)
+        ax0.set_xlabel("bias b")
+        ax0.set_ylabel("weight w")
+        fate = "diverges" if values[-1] > values[0] else "converges"
+        ax0.set_title(f"lr = {f * 2 / L:.3g} = {labels[k]}: {fate}", fontsize=10)
+        plot_loss_curves(gaps, ax1, colors=[f"C{j}" for j in range(len(factors))], highlight=k,
+                         floor=1e-10, ceiling=1e6)
+        ax1.set_ylim(1e-10, 1e6)
+        ax1.set_xlabel("step t")
+        ax1.set_ylabel("R(θ_t) − R*")
+        ax1.set_title(f"all {len(factors)} rates (grey), this one in colour", fontsize=10)
+        fig.tight_layout()
+        frames.append(figure_to_png(fig, dpi=dpi, method="fastoctree"))
+    start = int(np.argmin(np.abs(np.asarray(factors) - 0.5)))
+    return frame_slider(frames, labels, description="learning rate", start=start)
+
+
+def default_race_optimizers():
+    """The five optimizers of the race, as (name, optimizer) pairs (hyper-parameters documented).
+
+    GD just below its stability limit 2/L = 2, momentum with the draft's ρ = 0.9, AdaGrad,
+    AdaDelta (no learning rate; ε = 1e-3 rather than Zeiler's 1e-6 so that it gets going within
+    the race) and Adam (beyond the draft).
+    """
+    from .optim import GD, AdaDelta, AdaGrad, Adam, Momentum
+
+    return [("GD", GD(lr=1.8)), ("Momentum", Momentum(lr=0.5, rho=0.9)),
+            ("AdaGrad", AdaGrad(lr=2.0)), ("AdaDelta", AdaDelta(rho=0.95, eps=1e-3)),
+            ("Adam", Adam(lr=0.5))]
+
+
+def race_quadratic(condition: float = 100.0, angle_deg: float = 20.0) -> np.ndarray:
+    """The Hessian A of the race's f(θ) = ½ θᵀAθ: curvature 1/condition along the valley, which
+    points at ``angle_deg`` from the θ₁ axis, and curvature 1 across it."""
+    t = np.deg2rad(angle_deg)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return R @ np.diag([1.0 / condition, 1.0]) @ R.T
+
+
+RACE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+
+
+def optimizer_race(A=None, x0=(-4.5, 1.0), optimizers=None,
+                   checkpoints=(0, 5, 10, 20, 40, 80, 160, 320), dpi: int = 72) -> widgets.VBox:
+    """Race optimizers on the ill-conditioned quadratic f(θ) = ½ θᵀAθ; slider over the step count.
+
+    Each frame shows every trajectory up to that step on the contours of f (left) and f(θ_t)
+    against t (right).  ``optimizers`` is a list of (name, `nndl.optim.Optimizer`) pairs, by
+    default `default_race_optimizers()`; ``A`` defaults to `race_quadratic()` (condition 100).
+    """
+    from .optim import minimize
+
+    A = race_quadratic() if A is None else np.asarray(A, dtype=np.float64)
+    if A.shape != (2, 2) or not np.allclose(A, A.T) or np.linalg.eigvalsh(A).min() <= 0:
+        raise ValueError("A must be a symmetric positive definite 2×2 matrix")
+    x0 = np.asarray(x0, dtype=np.float64)
+    optimizers = default_race_optimizers() if optimizers is None else list(optimizers)
+    checkpoints = sorted({int(c) for c in checkpoints})
+    if not checkpoints or checkpoints[0] < 0:
+        raise ValueError("checkpoints must be non-negative step counts")
+    steps = checkpoints[-1]
+
+    def value_and_grad(theta):
+        g = A @ theta
+        return 0.5 * float(theta @ g), g
+
+    def f(points):
+        return 0.5 * np.einsum("ni,ij,nj->n", points, A, points)
+
+    runs = [minimize(value_and_grad, x0, opt, steps) for _, opt in optimizers]
+    names = [name for name, _ in optimizers]
+    points = np.concatenate([path for path, _ in runs])
+    points = points[np.all(np.abs(points) <= 3 * np.abs(x0).max(), axis=1)]   # ignore divergence
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    pad = 0.12 * (hi - lo).max()
+    xlim, ylim = (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad)
+    colors = [RACE_COLORS[k % len(RACE_COLORS)] for k in range(len(runs))]
+    frames = []
+    for c in checkpoints:
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.2, 3.3))
+        plot_contours(f, xlim, ylim, ax0, levels=10)
+        plot_paths([path for path, _ in runs], ax0, labels=names, colors=colors, upto=c,
+                   markers=False)
+        ax0.plot(0, 0, "*", color="black", ms=10)
+        ax0.set_xlabel("θ₁")
+        ax0.set_ylabel("θ₂")
+        ax0.set_title(f"trajectories after {c} steps", fontsize=10)
+        plot_loss_curves([values for _, values in runs], ax1, labels=names, colors=colors, upto=c,
+                         floor=1e-16)
+        ax1.set_xlim(0, steps)
+        ax1.set_ylim(1e-16, 10 * max(values[0] for _, values in runs))
+        ax1.set_xlabel("step t")
+        ax1.set_ylabel("f(θ_t)")
+        ax1.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        frames.append(figure_to_png(fig, dpi=dpi, method="fastoctree"))
+    return frame_slider(frames, checkpoints, description="steps", start=min(3, len(frames) - 1))
+
+
+# ----------------------------------------------------------- chapter 3: regularisation (3.5)
+def legendre_features(x, degree: int) -> np.ndarray:
+    """Columns P₁(x), …, P_degree(x) (Legendre polynomials; no constant column).
+
+    They span the same polynomials as x, x², …, x^degree but are far better conditioned on
+    [−1, 1], so gradient descent can reach the least-squares fit in a reasonable number of steps.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return np.polynomial.legendre.legvander(x, int(degree))[:, 1:]
+
+
+def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
+    """Batch GD from w = 0 on J = mean squared error + λ‖w‖² (bias not penalised), for each λ.
+
+    Returns ``(W, train, val)``: the augmented weights [b, w] after ``epochs`` steps as columns
+    (D+1, len(lambdas)), and the training and validation mean squared errors
+    (len(record), len(lambdas)) after each epoch in ``record``.  The step size is
+    lr = 1 / (L + 2 max λ), L the largest eigenvalue of (2/N) X̂ᵀX̂, the same for every λ.
+
+    J is quadratic, with Hessian H = (2/N) X̂ᵀX̂ + 2λI′, so GD from 0 has a closed form: in the
+    eigenbasis H = Q diag(h) Qᵀ, with c = Qᵀ(2/N)X̂ᵀy, coordinate i after t steps is
+    c_i (1 − (1 − lr h_i)ᵗ) / h_i.  This gives the iterate of any epoch at once, exactly the
+    numbers the loop θ ← θ − lr ∇J(θ) produces (up to rounding), without running 10⁵ steps.
+    """
+    Xh = np.column_stack([np.ones(len(y_train)), np.asarray(F_train, float)])
+    Xv = np.column_stack([np.ones(len(y_val)), np.asarray(F_val, float)])
+    yt, yv = np.asarray(y_train, float), np.asarray(y_val, float)
+    lam = np.asarray(lambdas, dtype=np.float64)
+    n, d = Xh.shape
+    H0 = 2.0 / n * Xh.T @ Xh
+    lr = 1.0 / (np.linalg.eigvalsh(H0).max() + 2 * lam.max())
+    penalty = np.eye(d)
+    penalty[0, 0] = 0.0                               # the bias is not penalised
+    steps = np.append(np.asarray(list(record), dtype=np.float64), float(epochs))
+    W = np.empty((steps.size, d, lam.size))
+    for j, l in enumerate(lam):
+        h, Q = np.linalg.eigh(H0 + 2.0 * l * penalty)
+        c = Q.T @ (2.0 / n * Xh.T @ yt)
+        h_safe = np.where(h > 1e-12, h, 1.0)
+        decay = (1.0 - lr * h_safe)[None, :] ** steps[:, None]          # (T, d)
+        coords = np.where(h > 1e-12, c * (1.0 - decay) / h_safe, lr * steps[:, None] * c)
+        W[:, :, j] = coords @ Q.T
+    train = np.mean((np.einsum("nd,tdl->tnl", Xh, W[:-1]) - yt[None, :, None]) ** 2, axis=1)
+    val = np.mean((np.einsum("nd,tdl->tnl", Xv, W[:-1]) - yv[None, :, None]) ** 2, axis=1)
+    return W[-1], train, val
+
+
+def regularization_explorer(x_train, y_train, x_val, y_val, degree: int = 9,
+                            lambdas=(0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0),
+                            truth=None, epochs: int = 100_000, dpi: int = 72) -> widgets.VBox:
+    """L2 regularisation (3.5)–(3.6) and early stopping on a polynomial fit; slider over λ.
+
+    Features: Legendre polynomials up to ``degree``.  Left: the ridge fit (exact minimiser of the
+    mean squared error + λ‖w‖², via `nndl.linear.LinearRegression`); middle: its training and
+    validation error against λ; right: training and validation error during gradient descent
+    from w = 0 with the same λ, the early-stopping epoch (smallest validation error) marked.
+    """
+    from .linear import LinearRegression
+
+    x_train, y_train = np.asarray(x_train, float), np.asarray(y_train, float)
+    x_val, y_val = np.asarray(x_val, float), np.asarray(y_val, float)
+    lambdas = [float(v) for v in lambdas]
+    F_train, F_val = legendre_features(x_train, degree), legendre_features(x_val, degree)
+    grid = np.linspace(x_train.min(), x_train.max(), 200)
+    F_grid = legendre_features(grid, degree)
+    fits, train_err, val_err = [], [], []
+    for lam in lambdas:
+        model = LinearRegression(l2=lam).fit_normal_equations(F_train, y_train)
+        fits.append(model.predict(F_grid))
+        train_err.append(model.data_loss(F_train, y_train))
+        val_err.append(model.data_loss(F_val, y_val))
+    record = np.unique(np.round(np.geomspace(1, epochs, 40)).astype(int))
+    _, gd_train, gd_val = ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record)
+    ticks = ["0" if lam == 0 else f"1e{int(np.round(np.log10(lam)))}" for lam in lambdas]
+    lo = 0.5 * min(np.min(train_err), gd_train.min())
+    hi = 2.0 * max(np.max(val_err), gd_val.max())
+    ylim_fit = (y_train.min() - 0.6 * np.ptp(y_train), y_train.max() + 0.6 * np.ptp(y_train))
+    frames = []
+    for k, lam in enumerate(lambdas):
+        fig, axes = plt.subplots(1, 3, figsize=(9.4, 3.0))
+        plot_polynomial_fit(x_train, y_train, grid, fits[k], axes[0], truth=truth, label="ridge fit")
+        axes[0].set_ylim(*ylim_fit)
+        axes[0].set_title(f"degree {degree}, λ = {ticks[k]}", fontsize=10)
+        axes[0].legend(fontsize=6, loc="lower right")
+        plot_train_val_errors(lambdas, train_err, val_err, axes[1], highlight=k, xlabel="λ",
+                              xticklabels=ticks)
+        axes[1].set_ylim(lo, hi)
+        axes[1].set_title("exact minimiser", fontsize=10)
+        axes[1].legend(fontsize=6, loc="upper right")
+        plot_train_val_errors(record, gd_train[:, k], gd_val[:, k], axes[2], logx=True,
+                              xlabel="gradient-descent epoch")
+        best = int(np.argmin(gd_val[:, k]))
+        axes[2].plot(record[best], gd_val[best, k], "v", color="C3", ms=8, label="early stop")
+        axes[2].set_ylim(lo, hi)
+        axes[2].set_ylabel("")
+        axes[2].set_title("gradient descent, same λ", fontsize=10)
+        axes[2].legend(fontsize=6, loc="upper left")
+        fig.tight_layout()
+        frames.append(figure_to_png(fig, dpi=dpi, method="fastoctree"))
+    return frame_slider(frames, ticks, description="λ", start=0)
+
+
+# ------------------------------------------------------------------ chapter 4: the perceptron
+def perceptron_margin_explorer(margins=(0.03, 0.06, 0.12, 0.24), n: int = 40, rng=0,
+                               max_frames: int = 10, dpi: int = 80) -> widgets.VBox:
+    """Two sliders: a margin γ that regenerates a separable 2-D set, and the update index k.
+
+    For each margin, `nndl.perceptron.make_separable` draws ``n`` points (same seed) whose margin
+    under a random unit w* is at least γ, Algorithm 4.1 runs on the augmented points, and one
+    frame is drawn per update (at most ``max_frames``, always the first and the last), showing the
+    boundary of w_k, the sample that caused update k, K and the bound R²/γ² of Theorem 4.1 with
+    the best margin.  The margin slider selects a `frame_slider` of updates in a `Stack`, both
+    linked in the browser, so the widget works on the static site.
+    """
+    from . import perceptron as P
+    from .plot import plot_perceptron_state
+
+    margins = [float(m) for m in margins]
+    if not margins or any(m <= 0 for m in margins):
+        raise ValueError(f"margins must be a non-empty sequence of positive numbers, got {margins}")
+    if max_frames < 2:
+        raise ValueError(f"max_frames must be at least 2 (first and last update), got {max_frames}")
+    panels = []
+    for gamma in margins:
+        X, y, w_star = P.make_separable(n, gamma, rng=rng)
+        Xa = P.augment(X)
+        run = P.perceptron(Xa, y)
+        best = P.max_margin(Xa, y)
+        R, K = P.radius(Xa), run.n_updates
+        ks = np.unique(np.round(np.linspace(0, K, min(K + 1, max_frames))).astype(int))
+        frames = []
+        for k in ks:
+            fig, ax = plt.subplots(figsize=(4.4, 4.0))
+            plot_perceptron_state(X, y, run.weights[k], ax, w_star=w_star,
+                                  highlight=None if k == 0 else int(run.indices[k - 1]),
+                                  title=f"margin ≥ {gamma:.2f} (best γ = {best.gamma:.3f}), "
+                                        f"R = {R:.2f}\nupdate k = {k} of K = {K}; "
+                                        f"bound R²/γ² = {R**2 / best.gamma**2:.0f}")
+            frames.append(figure_to_png(fig, dpi=dpi, colors=32))
+        panels.append(frame_slider(frames, [str(k) for k in ks], description="update k"))
+    stack = widgets.Stack(panels, selected_index=len(margins) // 2)
+    slider = widgets.SelectionSlider(options=[f"{m:.2f}" for m in margins],
+                                     index=len(margins) // 2, description="margin γ",
+                                     continuous_update=True,
+                                     style={"description_width": "initial"},
+                                     layout=widgets.Layout(width="480px"))
+    widgets.jslink((slider, "index"), (stack, "selected_index"))
+    # The update slider comes first in the page (so each slider sits next to its own picture in
+    # the document order) but is shown below the margin slider.
+    return widgets.VBox([stack, slider], layout=widgets.Layout(flex_flow="column-reverse"))
+
+
+__all__ += ["perceptron_margin_explorer"]
+
+
+# ---------------------------------------------------------- chapter 5: vanishing gradients (5.4)
+#: The initializations of the vanishing-gradient widget: (label, method, scale) for `nndl.nn.init_weights`.
+DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None),
+                          ("He", "he", None))
+
+
+def vanishing_gradients_runs(X, y, depths=(4, 10), activations=("logistic", "tanh", "relu"),
+                             inits=DEFAULT_GRADIENT_INITS, width: int = 32, epochs: int = 10,
+                             batch_size: int = 32, lr: float = 0.02, rng=0):
+    """Per-layer ‖δ⁽ˡ⁾‖ at initialization and the training curve for every configuration.
+
+    For each depth L (number of `Dense` layers), initialization and activation, a fresh
+    ``mlp([D] + [width]·(L−1) + [C])`` (same seed for all) gives `nndl.nn.delta_norms` on (X, y),
+    then trains with momentum SGD (lr, ρ = 0.9) for ``epochs`` epochs.  Returns a list of dicts
+    with keys depth, init, activation, deltas (L,), loss (epochs + 1,), accuracy (training).
+    """
+    from . import nn
+    from .optim import Momentum
+
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    classes = int(y.max()) + 1
+    runs = []
+    for depth in depths:
+        sizes = [X.shape[1]] + [int(width)] * (int(depth) - 1) + [classes]
+        for label, method, scale in inits:
+            for act in activations:
+                model = nn.mlp(sizes, act, init=method, scale=scale, rng=rng)
+                deltas = nn.delta_norms(model, X, y)
+                hist = nn.fit(model, X, y, Momentum(lr, 0.9), epochs, batch_size=batch_size, rng=rng)
+                runs.append({"depth": int(depth), "init": label, "activation": act, "deltas": deltas,
+                             "loss": np.asarray(hist["train_loss"]),
+                             "accuracy": hist["train_accuracy"][-1]})
+    return runs
+
+
+def vanishing_gradients_explorer(X, y, depths=(4, 10), activations=("logistic", "tanh", "relu"),
+                                 inits=DEFAULT_GRADIENT_INITS, width: int = 32, epochs: int = 10,
+                                 batch_size: int = 32, lr: float = 0.02, rng=0,
+                                 dpi: int = 72) -> widgets.VBox:
+    """Section 5.4 as a slider over (depth, initialization, activation): one frame each.
+
+    Left: ‖δ⁽ˡ⁾‖ per layer on a log axis for a freshly initialized network, the chosen activation
+    bold and the other activations of the same depth and initialization faint.  Right: the
+    training loss of the same networks during training (`vanishing_gradients_runs`).  The y axes
+    are shared by all frames so that frames can be compared.
+    """
+    from .plot import plot_delta_norms
+
+    runs = vanishing_gradients_runs(X, y, depths, activations, inits, width, epochs, batch_size,
+                                    lr, rng)
+    all_d = np.concatenate([r["deltas"] for r in runs])
+    positive = all_d[all_d > 0]
+    d_lim = (max(positive.min() / 3, 1e-40), positive.max() * 3)
+    all_l = np.concatenate([r["loss"] for r in runs])
+    l_lim = (max(all_l.min() / 2, 1e-3), all_l.max() * 1.5)
+    colors = {a: f"C{k}" for k, a in enumerate(activations)}
+    frames, labels = [], []
+    for r in runs:
+        group = [s for s in runs if s["depth"] == r["depth"] and s["init"] == r["init"]]
+        k = group.index(r)
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+        plot_delta_norms([s["deltas"] for s in group], ax0, labels=[s["activation"] for s in group],
+                         colors=[colors[s["activation"]] for s in group], highlight=k, ylim=d_lim)
+        ratio = r["deltas"][0] / r["deltas"][-1]
+        ax0.set_title(f"{r['depth']} layers, {r['init']}, {r['activation']}: "
+                      f"‖δ¹‖/‖δᴸ‖ = {ratio:.1e}", fontsize=9)
+        ax0.set_xticks(range(1, r["depth"] + 1))
+        ax0.legend(fontsize=7, loc="lower right")
+        for j, s in enumerate(group):
+            ax1.plot(np.arange(s["loss"].size), s["loss"], color=colors[s["activation"]],
+                     lw=2.2 if j == k else 1.0, alpha=1.0 if j == k else 0.45, label=s["activation"])
+        ax1.set_yscale("log")
+        ax1.set_ylim(*l_lim)
+        ax1.set_xlabel("epoch")
+        ax1.set_ylabel("training loss")
+        ax1.set_title(f"training (momentum SGD): final accuracy {r['accuracy']:.2f}", fontsize=9)
+        ax1.grid(True, which="major", alpha=0.3)
+        fig.tight_layout()
+        frames.append(figure_to_png(fig, dpi=dpi, colors=32, method="fastoctree"))
+        labels.append(f"{r['depth']} layers · {r['init']} · {r['activation']}")
+    start = next((i for i, r in enumerate(runs) if r["depth"] == max(depths)
+                  and r["activation"] == activations[0]), 0)
+    return frame_slider(frames, labels, description="network", start=start)
+
+
+__all__ += ["vanishing_gradients_runs", "vanishing_gradients_explorer", "DEFAULT_GRADIENT_INITS"]
+
+
+# ---------------------------------------------------------- chapter 6: filters on an image
+def filter_explorer(image, kernels=("mean", "gaussian", "edge-x", "edge-y"), sizes=(3, 5, 7),
+                    dpi: int = 60) -> widgets.VBox:
+    """Classic filters on an image: toggle buttons choose the kernel, a slider its size.
+
+    Every (kernel, size) frame is precomputed (image, kernel, image ⊗ kernel); the buttons select
+    a page of an outer `Stack` and each page is a `frame_slider` over the sizes, all linked with
+    `jslink`, so the saved widget works on the static site with no kernel.
+    """
+    from .conv import filter_kernel
+    from .plot import plot_filter_response
+
+    image = np.asarray(image, dtype=float)
+    kernels, sizes = list(kernels), list(sizes)
+    if image.ndim != 2:
+        raise ValueError(f"image must be a single 2-D image (H, W), got shape {image.shape}")
+    pages = []
+    for name in kernels:
+        frames = []
+        for size in sizes:
+            fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.4))
+            plot_filter_response(image, filter_kernel(name, size), axes, title=name)
+            fig.tight_layout()
+            frames.append(figure_to_png(fig, dpi=dpi, colors=32, method="fastoctree"))
+        pages.append(frame_slider(frames, [f"{s}×{s}" for s in sizes], description="size"))
+    buttons = widgets.ToggleButtons(options=kernels, index=0, description="kernel",
+                                    style={"description_width": "initial"})
+    stack = widgets.Stack(pages, selected_index=0)
+    widgets.jslink((buttons, "index"), (stack, "selected_index"))
+    return widgets.VBox([buttons, stack])
+
+
+__all__ += ["filter_explorer"]
+
+
+# ------------------------------------------------ chapter 7: exploding and vanishing gradients
+def gradient_flow_runs(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32,
+                       steps: int = 60, input_scale: float = 0.5, rng=0):
+    """‖∂h_t/∂h_0‖₂ of an SRN for U scaled to each spectral radius ρ (one random U, same seed).
+
+    For each ρ: the linear network (f(z) = z: the norm follows ρ^t up to a constant), the tanh
+    network driven by inputs u_t ~ N(0, input_scale²), and for tanh the bound
+    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.  Returns a list of dicts
+    with keys rho, linear, tanh, bound (arrays of length ``steps``).
+    """
+    from .rnn import jacobian_norms, with_spectral_radius
+
+    g = np.random.default_rng(rng)
+    U0 = g.standard_normal((hidden, hidden))
+    inputs = input_scale * g.standard_normal((steps, hidden))
+    runs = []
+    for rho in rhos:
+        U = with_spectral_radius(U0, float(rho))
+        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear",
+                                   h0=np.zeros(hidden))
+        tanh, bound = jacobian_norms(U, inputs, activation="tanh")
+        runs.append({"rho": float(rho), "linear": linear, "tanh": tanh, "bound": bound})
+    return runs
+
+
+def gradient_flow_explorer(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32,
+                           steps: int = 60, rng=0, dpi: int = 72) -> widgets.VBox:
+    """Section 7.1.1 as a slider over the spectral radius ρ of U: one frame per ρ.
+
+    Each frame plots ‖∂h_t/∂h_0‖ against t for the linear and the tanh SRN and the tanh bound
+    (7.10) (`gradient_flow_runs`), on shared log axes so that frames can be compared.
+    """
+    from .plot import plot_jacobian_norms
+
+    runs = gradient_flow_runs(rhos, hidden, steps, rng=rng)
+    frames = []
+    for r in runs:
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        plot_jacobian_norms([r["linear"], r["tanh"], r["bound"]], ax,
+                            labels=["linear f", "tanh f", "tanh: bound (7.10)"],
+                            colors=["C0", "C3", "C3"], styles=["-", "-", "--"])
+        ax.set_title(f"ρ(U) = {r['rho']:g}: after {steps} steps linear {r['linear'][-1]:.1e}, "
+                     f"tanh {r['tanh'][-1]:.1e}", fontsize=10)
+        ax.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+        frames.append(figure_to_png(fig, dpi=dpi, colors=16, method="fastoctree"))
+    start = next((k for k, r in enumerate(runs) if r["rho"] == 1.0), 0)
+    return frame_slider(frames, [f"{r['rho']:g}" for r in runs], description="ρ(U)", start=start)
+
+
+__all__ += ["gradient_flow_runs", "gradient_flow_explorer"]

@@ -1,0 +1,918 @@
+"""Convolutional networks (draft chapter 6, 卷积神经网络): convolution, pooling, LeNet-5.
+
+Two operations, named apart
+---------------------------
+- `convolve2d` is the draft's ⊗, eq. (6.2): **true convolution**, the kernel flipped,
+  y_ij = Σ_u Σ_v f_uv · x_{i−u+1, j−v+1}.
+- `correlate2d` is the **cross-correlation** that deep-learning libraries call "convolution":
+  y_ij = Σ_u Σ_v w_uv · x_{i+u−1, j+v−1}, with ``stride`` and zero ``padding``.
+  The two differ by rot180 of the kernel: ``convolve2d(x, w) == correlate2d(x, rot180(w))``.
+
+`Conv2D` computes cross-correlation with its stored ``W``: the draft's filter W^(l,k,p) of
+(6.6)–(6.9) is ``rot180(W[k, p])``.  Learning does not care which of the two is used (the
+network simply learns the flipped filter), but the draft's gradient formulas (6.22)–(6.31) are
+written for ⊗, so `draft_*` below work with draft filters and the tests flip between the two.
+
+Shapes are batch first: images (N, C, H, W), filters (K, C, kh, kw), outputs (N, K, H′, W′)
+with H′ = (H + 2·padding − kh) // stride + 1.
+
+Two implementations of every kernel
+-----------------------------------
+A **reference** (name ending in ``_reference``) loops over samples, maps and output positions
+exactly as the equation it cites; the **fast** version the layers use:
+
+- convolution: `numpy.lib.stride_tricks.sliding_window_view` gives every kh×kw window without
+  copying; one transpose-copy makes the columns (N, C·kh·kw, P) ("im2col") and one batched
+  matmul ``W @ cols`` gives (N, K, P), already NCHW;
+- backward: ``dW = Σ_n dY_n @ cols_nᵀ``, ``dcols = Wᵀ @ dY`` and col2im as kh·kw strided-slice
+  additions (one per kernel offset; ``np.add.at`` is about 20× slower);
+- pooling: ``np.maximum`` (or ``+``) over the size² strided slices ``x[..., i::s, j::s]``; max
+  pooling's backward routes the gradient to the *first* maximum of each window.
+
+The layers follow the layer protocol of `nndl.nn` (``params``, ``grads``, ``forward`` caches,
+``backward`` fills grads and returns dL/dx), so `nndl.nn.Sequential`, `nndl.nn.fit` and every
+`nndl.optim` optimizer work with them unchanged.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._validation import as_real_array
+from .nn import Activation, Dense, Layer, Sequential
+
+__all__ = [
+    "rot180", "conv1d", "conv1d_reference", "convolve2d", "convolve2d_reference",
+    "correlate2d", "correlate2d_reference", "correlate2d_backward",
+    "correlate2d_backward_reference", "im2col", "col2im", "output_size",
+    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "max_pool2d_reference", "max_pool2d_backward_reference",
+    "avg_pool2d_reference", "avg_pool2d_backward_reference",
+    "Conv2D", "MaxPool2D", "AvgPool2D", "Subsampling", "Flatten", "Reshape",
+    "LENET_C3_TABLE", "LeNet5",
+    "draft_filter_grad_622", "draft_filter_grad_623", "draft_filter_grad_624",
+    "draft_bias_grad_625", "draft_conv_delta_621", "draft_pool_delta_629",
+    "draft_subsampling_grads_630", "FILTERS", "filter_kernel",
+]
+
+
+# ------------------------------------------------------------------------------ validation
+def _int(value, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _pair(value, name: str, minimum: int) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an integer or a pair (rows, cols), got {value!r}")
+        return _int(value[0], name, minimum), _int(value[1], name, minimum)
+    v = _int(value, name, minimum)
+    return v, v
+
+
+def _images(x, name: str = "x") -> np.ndarray:
+    x = as_real_array(x, name)
+    if x.ndim != 4:
+        raise ValueError(f"{name} must have shape (N, C, H, W) (batch, channels, height, width), "
+                         f"got shape {x.shape}")
+    return x
+
+
+def _filters(w, x, name: str = "w") -> np.ndarray:
+    w = as_real_array(w, name)
+    if w.ndim != 4:
+        raise ValueError(f"{name} must have shape (K, C, kh, kw), got shape {w.shape}")
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(f"{name} has C = {w.shape[1]} input channels but x of shape (N, C, H, W) = "
+                         f"{x.shape} has C = {x.shape[1]}")
+    return w
+
+
+def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """(size + 2·padding − kernel) // stride + 1, the draft's w_l = w_{l−1} − u + 1 (6.6) generalized."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def rot180(w) -> np.ndarray:
+    """Rotate the last two axes by 180°: w[..., ::-1, ::-1] (a view)."""
+    w = np.asarray(w)
+    if w.ndim < 2:
+        raise ValueError(f"rot180 needs at least 2 dimensions, got shape {w.shape}")
+    return w[..., ::-1, ::-1]
+
+
+# ---------------------------------------------------------------------------- 1-D, (6.1)
+def _conv1d_args(x, f, mode):
+    x, f = as_real_array(x, "x"), as_real_array(f, "f")
+    if x.ndim != 1 or f.ndim != 1 or f.size == 0:
+        raise ValueError(f"conv1d needs 1-D x (n,) and non-empty f (m,), got {x.shape} and {f.shape}")
+    if mode not in ("narrow", "wide"):
+        raise ValueError(f"mode must be 'narrow' or 'wide', got {mode!r}")
+    if mode == "narrow" and f.size > x.size:
+        raise ValueError(f"narrow convolution needs m <= n, got m = {f.size} > n = {x.size}")
+    return x, f
+
+
+def conv1d(x, f, mode: str = "narrow") -> np.ndarray:
+    """1-D convolution y_t = Σ_{k=1}^{m} f_k · x_{t−k+1}, eq. (6.1) corrected (erratum 45).
+
+    ``"narrow"``: t = m..n, length n − m + 1, no padding; ``"wide"``: t = 1..n + m − 1 with
+    x_t = 0 outside [1, n] (zero padding), length n + m − 1.  Same as ``np.convolve`` with
+    modes ``"valid"``/``"full"``.  Vectorized: a window view times the flipped filter.
+    """
+    x, f = _conv1d_args(x, f, mode)
+    m = f.size
+    if mode == "wide":
+        x = np.pad(x, m - 1)
+    return sliding_window_view(x, m) @ f[::-1]
+
+
+def conv1d_reference(x, f, mode: str = "narrow") -> np.ndarray:
+    """Loop version of (6.1): for every t, Σ_{k=1}^{m} f_k · x_{t−k+1} (1-based, as printed)."""
+    x, f = _conv1d_args(x, f, mode)
+    n, m = x.size, f.size
+    ts = range(m, n + 1) if mode == "narrow" else range(1, n + m)
+    y = []
+    for t in ts:
+        s = 0.0
+        for k in range(1, m + 1):
+            i = t - k + 1
+            if 1 <= i <= n:           # zero padding outside [1, n]
+                s += f[k - 1] * x[i - 1]
+        y.append(s)
+    return np.array(y, dtype=np.result_type(x, f))
+
+
+# ------------------------------------------------------------------ 2-D: im2col / col2im
+def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """The columns of every kh×kw window: (N, C·kh·kw, H′·W′), rows ordered (c, i, j).
+
+    One window view (no copy) and one transpose-copy.
+    """
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    N, C = x.shape[:2]
+    v = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    Ho, Wo = v.shape[2:4]
+    return np.ascontiguousarray(v.transpose(0, 1, 4, 5, 2, 3)).reshape(N, C * kh * kw, Ho * Wo)
+
+
+def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Adjoint of `im2col`: add every column entry back to the pixel it came from.
+
+    One strided-slice addition per kernel offset (kh·kw of them), each over the whole batch.
+    """
+    N, C, H, W = x_shape
+    Hp, Wp = H + 2 * padding, W + 2 * padding
+    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
+    cols = cols.reshape(N, C, kh, kw, Ho, Wo)
+    out = np.zeros((N, C, Hp, Wp), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i:i + stride * (Ho - 1) + 1:stride, j:j + stride * (Wo - 1) + 1:stride] += cols[:, :, i, j]
+    if padding:
+        out = out[:, :, padding:Hp - padding, padding:Wp - padding]
+    return out
+
+
+def _check_geometry(x, w, stride, padding):
+    N, C, H, W = x.shape
+    kh, kw = w.shape[2:]
+    if H + 2 * padding < kh or W + 2 * padding < kw:
+        raise ValueError(f"the kernel {kh}×{kw} is larger than the padded input "
+                         f"{H + 2 * padding}×{W + 2 * padding} (x has shape (N, C, H, W) = {x.shape})")
+
+
+def _squeeze2d(x, w):
+    """Accept single 2-D images and kernels too: (H, W) and (kh, kw)."""
+    x, w = np.asarray(x), np.asarray(w)
+    single = x.ndim == 2 and w.ndim == 2
+    if single:
+        x, w = x[None, None], w[None, None]
+    return x, w, single
+
+
+def correlate2d(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Cross-correlation y[n,k,s,t] = Σ_c Σ_i Σ_j w[k,c,i,j] · x[n,c,s·stride+i,t·stride+j] (fast).
+
+    ``x`` (N, C, H, W), ``w`` (K, C, kh, kw) → (N, K, H′, W′); ``padding`` zeros on every side.
+    A single image (H, W) with a single kernel (kh, kw) gives (H′, W′).  This is what
+    `Conv2D` and deep-learning libraries compute; the draft's ⊗ is `convolve2d`.
+    """
+    x, w, single = _squeeze2d(x, w)
+    x, stride, padding = _images(x), _int(stride, "stride", 1), _int(padding, "padding", 0)
+    w = _filters(w, x)
+    _check_geometry(x, w, stride, padding)
+    K, C, kh, kw = w.shape
+    N, _, H, W = x.shape
+    Ho, Wo = output_size(H, kh, stride, padding), output_size(W, kw, stride, padding)
+    cols = im2col(x, kh, kw, stride, padding)
+    y = (w.reshape(K, -1).astype(cols.dtype, copy=False) @ cols).reshape(N, K, Ho, Wo)
+    return y[0, 0] if single else y
+
+
+def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Loop version of `correlate2d`: for every n, k and output position (s, t), the sum over
+    the input maps and the window, as in (6.8) (with the kernel not flipped)."""
+    x, w, single = _squeeze2d(x, w)
+    x, stride, padding = _images(x), _int(stride, "stride", 1), _int(padding, "padding", 0)
+    w = _filters(w, x)
+    _check_geometry(x, w, stride, padding)
+    K, C, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    N, _, Hp, Wp = xp.shape
+    Ho, Wo = (Hp - kh) // stride + 1, (Wp - kw) // stride + 1
+    y = np.zeros((N, K, Ho, Wo), dtype=np.result_type(x, w))
+    for n in range(N):
+        for k in range(K):
+            for s in range(Ho):
+                for t in range(Wo):
+                    window = xp[n, :, s * stride:s * stride + kh, t * stride:t * stride + kw]
+                    y[n, k, s, t] = np.sum(w[k] * window)
+    return y[0, 0] if single else y
+
+
+def convolve2d(x, w, mode: str = "valid") -> np.ndarray:
+    """The draft's ⊗, eq. (6.2)/(6.8): true convolution, kernel flipped, summed over channels.
+
+    y[n,k] = Σ_c w[k,c] ⊗ x[n,c], with (f ⊗ x)_ij = Σ_u Σ_v f_uv · x_{i−u+1, j−v+1}.
+    ``mode="valid"`` is the narrow convolution (H − kh + 1), ``"full"`` the wide one
+    (H + kh − 1, zeros outside the image), the draft's ⊗̃.  Equal to
+    ``correlate2d(x, rot180(w), padding=...)``; single 2-D images and kernels are accepted.
+    """
+    if mode not in ("valid", "full"):
+        raise ValueError(f"mode must be 'valid' (narrow) or 'full' (wide), got {mode!r}")
+    x, w, single = _squeeze2d(x, w)
+    x = _images(x)
+    w = _filters(w, x)
+    kh, kw = w.shape[2:]
+    if mode == "full":
+        x = np.pad(x, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    y = correlate2d(x, np.ascontiguousarray(rot180(w)))
+    return y[0, 0] if single else y
+
+
+def convolve2d_reference(x, w, mode: str = "valid") -> np.ndarray:
+    """Loop version of (6.2), 1-based as printed: y_ij = Σ_{u=1}^{m} Σ_{v=1}^{n} f_uv · x_{i−u+1, j−v+1}
+    (summed over input channels), with x = 0 outside the image for the wide (full) mode."""
+    if mode not in ("valid", "full"):
+        raise ValueError(f"mode must be 'valid' (narrow) or 'full' (wide), got {mode!r}")
+    x, w, single = _squeeze2d(x, w)
+    x = _images(x)
+    w = _filters(w, x)
+    N, C, H, W = x.shape
+    K, _, m, nk = w.shape
+    if mode == "valid":
+        rows, cols = range(m, H + 1), range(nk, W + 1)
+    else:
+        rows, cols = range(1, H + m), range(1, W + nk)
+    y = np.zeros((N, K, len(rows), len(cols)), dtype=np.result_type(x, w))
+    for a in range(N):
+        for k in range(K):
+            for oi, i in enumerate(rows):
+                for oj, j in enumerate(cols):
+                    s = 0.0
+                    for u in range(1, m + 1):
+                        for v in range(1, nk + 1):
+                            r, c = i - u + 1, j - v + 1
+                            if 1 <= r <= H and 1 <= c <= W:
+                                s += np.dot(w[k, :, u - 1, v - 1], x[a, :, r - 1, c - 1])
+                    y[a, k, oi, oj] = s
+    return y[0, 0] if single else y
+
+
+def correlate2d_backward(dy, x, w, stride: int = 1, padding: int = 0, cols=None):
+    """Gradients of y = correlate2d(x, w, stride, padding): returns (dx, dw).
+
+    ``dw = Σ_n dY_n @ cols_nᵀ`` (the draft's (6.22) for all filters at once) and
+    ``dx = col2im(Wᵀ @ dY)`` (the wide convolution of (6.29)).  Pass ``cols = im2col(...)`` if
+    the forward pass kept it.
+    """
+    K, C, kh, kw = w.shape
+    N = x.shape[0]
+    if cols is None:
+        cols = im2col(x, kh, kw, stride, padding)
+    d = dy.reshape(N, K, -1)
+    dw, dcols = _conv_grads(d, cols, w.reshape(K, -1).astype(d.dtype, copy=False))
+    dx = col2im(dcols, x.shape, kh, kw, stride, padding)
+    return dx, dw.reshape(w.shape)
+
+
+def _conv_grads(d, cols, W2):
+    """dW (K, R) and dcols (N, R, P) from d = dY (N, K, P), cols (N, R, P) and W2 (K, R).
+
+    Many positions P: one batched matmul per sample (``dY_n @ cols_nᵀ`` summed, ``Wᵀ @ dY``),
+    no copies.  Few positions (LeNet's C5 has P = 1): the batch of tiny products is slow, so
+    fold the batch into one GEMM instead (copying d and cols is cheap when P is small).
+    """
+    N, K, P = d.shape
+    if P >= 64:
+        return np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0), np.matmul(W2.T, d)
+    dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
+    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, -1)                       # (K, R)
+    dcols = (W2.T @ dk).reshape(-1, N, P).transpose(1, 0, 2)                   # (N, R, P)
+    return dW, dcols
+
+
+def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):
+    """Loop version: for every n, k and output position, the window's share of the gradient,
+    dw[k] += dy·window (6.22) and dx[window] += dy·w[k] (the chain rule behind (6.29))."""
+    K, C, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    N, _, Hp, Wp = xp.shape
+    Ho, Wo = dy.shape[2:]
+    dxp = np.zeros_like(xp, dtype=np.result_type(x, dy))
+    dw = np.zeros(w.shape, dtype=np.result_type(w, dy))
+    for n in range(N):
+        for k in range(K):
+            for s in range(Ho):
+                for t in range(Wo):
+                    sl = (n, slice(None), slice(s * stride, s * stride + kh),
+                          slice(t * stride, t * stride + kw))
+                    dw[k] += dy[n, k, s, t] * xp[sl]
+                    dxp[sl] += dy[n, k, s, t] * w[k]
+    H, W = x.shape[2:]
+    return dxp[:, :, padding:padding + H, padding:padding + W], dw
+
+
+# ----------------------------------------------------------------------- classic filters
+#: The names `filter_kernel` knows.
+FILTERS = ("mean", "gaussian", "edge-x", "edge-y")
+
+
+def _binomial(n: int) -> np.ndarray:
+    row = np.ones(1)
+    for _ in range(n - 1):
+        row = np.convolve(row, [1.0, 1.0])
+    return row
+
+
+def filter_kernel(name: str, size: int = 3) -> np.ndarray:
+    """A classic size×size image filter, for `convolve2d` (the ⊗ of (6.2)).
+
+    - ``"mean"``: f_uv = 1/(m·n), the mean filter of section 6.1.2;
+    - ``"gaussian"``: the outer product of binomial coefficients, normalized to sum 1 (the
+      binomial row is the discrete approximation of a Gaussian, σ² = (size − 1)/4);
+    - ``"edge-x"``/``"edge-y"``: Sobel-type filters, a binomial smoothing along one axis times a
+      central difference along the other (size 3 gives Sobel's kernel /8); under ⊗ ``"edge-x"``
+      gives the slope of the intensity from left to right (1 on a unit ramp).
+    """
+    if name not in FILTERS:
+        raise ValueError(f"unknown filter {name!r}; choose one of {FILTERS}")
+    size = _int(size, "size", 1)
+    if name == "mean":
+        return np.full((size, size), 1.0 / size ** 2)
+    b = _binomial(size)
+    if name == "gaussian":
+        return np.outer(b, b) / b.sum() ** 2
+    if size < 3 or size % 2 == 0:
+        raise ValueError(f"edge filters need an odd size >= 3, got {size}")
+    d = np.convolve(_binomial(size - 2), [1.0, 0.0, -1.0])   # flipped by ⊗ into a forward difference
+    k = np.outer(b, d) / (b.sum() * -np.dot(np.arange(size), d))   # a unit ramp gives 1
+    return k if name == "edge-x" else k.T.copy()
+
+
+# --------------------------------------------------------------------------------- pooling
+def _pool_shape(x, size):
+    N, C, H, W = x.shape
+    if H < size or W < size:
+        raise ValueError(f"pooling size {size} is larger than the maps: x has shape (N, C, H, W) = {x.shape}")
+    return H // size, W // size
+
+
+def _slices(size, Ho, Wo):
+    """The size² strided slices (one per window offset) covering the pooled region."""
+    return [(i, j, (Ellipsis, slice(i, i + size * Ho, size), slice(j, j + size * Wo, size)))
+            for i in range(size) for j in range(size)]
+
+
+def max_pool2d(x, size: int = 2) -> np.ndarray:
+    """Max pooling over non-overlapping size×size regions R_k, eq. (6.14) (fast).
+
+    np.maximum over the size² strided slices x[..., i::size, j::size]; rows/columns beyond a
+    multiple of ``size`` are dropped (floor), as in PyTorch.
+    """
+    Ho, Wo = _pool_shape(x, size)
+    sl = _slices(size, Ho, Wo)
+    out = x[sl[0][2]].copy()
+    for _, _, s in sl[1:]:
+        np.maximum(out, x[s], out=out)
+    return out
+
+
+def max_pool2d_backward(dy, x, out, size: int = 2) -> np.ndarray:
+    """Route every δ to the first maximum of its window (the up() of erratum 53 for max pooling)."""
+    Ho, Wo = out.shape[2:]
+    H, W = x.shape[2:]
+    dtype = np.result_type(x, dy)
+    if H == size * Ho and W == size * Wo:
+        dx = np.empty(x.shape, dtype=dtype)          # the slices below cover every pixel
+    else:
+        dx = np.zeros(x.shape, dtype=dtype)          # rows/columns beyond the last region get 0
+    sl = _slices(size, Ho, Wo)
+    taken = None
+    for n, (_, _, s) in enumerate(sl):
+        hit = np.equal(x[s], out)
+        if taken is None:
+            taken = hit.copy() if len(sl) > 1 else hit
+        else:
+            np.greater(hit, taken, out=hit)          # hit and not yet taken: the first maximum
+            if n < len(sl) - 1:
+                np.logical_or(taken, hit, out=taken)
+        np.multiply(dy, hit, out=dx[s])
+    return dx
+
+
+def avg_pool2d(x, size: int = 2) -> np.ndarray:
+    """Average pooling (1/|R_k|) Σ_{i∈R_k} a_i, eq. (6.15) (fast: a sum of strided slices)."""
+    Ho, Wo = _pool_shape(x, size)
+    sl = _slices(size, Ho, Wo)
+    out = x[sl[0][2]].copy()
+    for _, _, s in sl[1:]:
+        out += x[s]
+    out *= 1.0 / (size * size)
+    return out
+
+
+def avg_pool2d_backward(dy, x_shape, size: int = 2, dtype=None) -> np.ndarray:
+    """up(δ) for average pooling: every pixel of R_k receives δ_k / |R_k| (erratum 53)."""
+    Ho, Wo = dy.shape[2:]
+    dx = np.zeros(x_shape, dtype=dy.dtype if dtype is None else dtype)
+    g = dy * (1.0 / (size * size))
+    for _, _, s in _slices(size, Ho, Wo):
+        dx[s] = g
+    return dx
+
+
+def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
+    """Loop version of (6.14): max over each region R_k."""
+    Ho, Wo = _pool_shape(x, size)
+    N, C = x.shape[:2]
+    out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for s in range(Ho):
+                for t in range(Wo):
+                    out[n, c, s, t] = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size].max()
+    return out
+
+
+def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
+    """Loop version: δ goes to the first argmax (row-major) of each region."""
+    N, C, Ho, Wo = dy.shape
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
+    for n in range(N):
+        for c in range(C):
+            for s in range(Ho):
+                for t in range(Wo):
+                    r = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size]
+                    i, j = np.unravel_index(np.argmax(r), r.shape)
+                    dx[n, c, s * size + i, t * size + j] += dy[n, c, s, t]
+    return dx
+
+
+def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
+    """Loop version of (6.15)."""
+    Ho, Wo = _pool_shape(x, size)
+    N, C = x.shape[:2]
+    out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for s in range(Ho):
+                for t in range(Wo):
+                    out[n, c, s, t] = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size].mean()
+    return out
+
+
+def avg_pool2d_backward_reference(dy, x_shape, size: int = 2) -> np.ndarray:
+    """Loop version: δ_k / |R_k| to every pixel of R_k."""
+    N, C, Ho, Wo = dy.shape
+    dx = np.zeros(x_shape, dtype=dy.dtype)
+    for n in range(N):
+        for c in range(C):
+            for s in range(Ho):
+                for t in range(Wo):
+                    dx[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size] += dy[n, c, s, t] / size ** 2
+    return dx
+
+
+# ---------------------------------------------------------------------------------- layers
+def _table(table, C: int, K: int) -> np.ndarray | None:
+    if table is None:
+        return None
+    t = np.asarray(table)
+    if t.shape != (C, K):
+        raise ValueError(f"table must be a boolean (in_channels, out_channels) = ({C}, {K}) array "
+                         f"with T[p, k] = 1 when map k uses input map p (6.9), got shape {t.shape}")
+    t = t.astype(bool)
+    if not t.any(axis=0).all():
+        raise ValueError("every output map needs at least one input map in the table")
+    return t
+
+
+class Conv2D(Layer):
+    """Convolutional layer, eqs. (6.8)–(6.9) without the activation: Z = Σ_p W^(k,p) ⋆ X^(p) + b_k.
+
+    Computes **cross-correlation** (`correlate2d`) with ``W`` (K, C, kh, kw), as deep-learning
+    libraries do; the draft's ⊗-filter is rot180(W[k, p]).  ``b`` is (K,), one bias per map.
+    ``table``: an optional boolean (C, K) connection table T (6.9), T[p, k] = True when output
+    map k depends on input map p; unconnected filters are held at zero (their gradients are
+    zero) and are not counted by ``num_trainable``.  Input (N, C, H, W), output (N, K, H′, W′).
+    Weights start as U(−a, a), a = 2.4 / fan-in, as in [LeCun et al., 1998], unless ``init="he"``.
+    """
+
+    regularized = ("W",)
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride: int = 1,
+                 padding: int = 0, table=None, init: str = "lecun", rng=None, dtype=np.float64):
+        super().__init__()
+        self.in_channels = _int(in_channels, "in_channels", 1)
+        self.out_channels = _int(out_channels, "out_channels", 1)
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = _int(stride, "stride", 1)
+        self.padding = _int(padding, "padding", 0)
+        self.table = _table(table, self.in_channels, self.out_channels)
+        kh, kw = self.kernel_size
+        shape = (self.out_channels, self.in_channels, kh, kw)
+        self.mask = None if self.table is None else self.table.T[:, :, None, None]
+        fan_in = (self.in_channels if self.table is None else self.table.sum(axis=0)[:, None, None, None]) * kh * kw
+        rng = np.random.default_rng(rng)
+        if init == "lecun":
+            a = 2.4 / fan_in
+            W = rng.uniform(-1.0, 1.0, size=shape) * a
+        elif init == "he":
+            W = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+        else:
+            raise ValueError(f"init must be 'lecun' or 'he', got {init!r}")
+        W = W.astype(dtype)
+        if self.mask is not None:
+            W *= self.mask
+        self.params = {"W": W, "b": np.zeros(self.out_channels, dtype=dtype)}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(self.params["b"])}
+        self._cache = None
+
+    @property
+    def num_trainable(self) -> int:
+        """K·uv + n_l with the table (6.9), n_l·n_{l−1}·uv + n_l without (6.8)."""
+        kh, kw = self.kernel_size
+        links = self.in_channels * self.out_channels if self.table is None else int(self.table.sum())
+        return links * kh * kw + self.out_channels
+
+    def output_shape(self, hw):
+        kh, kw = self.kernel_size
+        return (self.out_channels, output_size(hw[0], kh, self.stride, self.padding),
+                output_size(hw[1], kw, self.stride, self.padding))
+
+    def _weights(self):
+        W = self.params["W"]
+        return W if self.mask is None else W * self.mask
+
+    def forward(self, x):
+        x = _images(x)
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.in_channels}, "
+                             f"got shape {x.shape}")
+        W = self._weights()
+        _check_geometry(x, W, self.stride, self.padding)
+        kh, kw = self.kernel_size
+        N, _, H, Wd = x.shape
+        Ho, Wo = output_size(H, kh, self.stride, self.padding), output_size(Wd, kw, self.stride, self.padding)
+        cols = im2col(x, kh, kw, self.stride, self.padding)
+        W2 = W.reshape(self.out_channels, -1).astype(cols.dtype, copy=False)
+        y = np.matmul(W2, cols)
+        y += self.params["b"].astype(y.dtype, copy=False)[:, None]
+        self._cache = (x.shape, cols, W2)
+        return y.reshape(N, self.out_channels, Ho, Wo)
+
+    def backward(self, dy):
+        x_shape, cols, W2 = self._cached("_cache")
+        N = x_shape[0]
+        dy = as_real_array(dy, "dy")
+        if dy.ndim != 4 or dy.shape[:2] != (N, self.out_channels) or dy.shape[2] * dy.shape[3] != cols.shape[2]:
+            raise ValueError(f"Conv2D.backward: dy must have the shape of the output (N, K, H', W'), "
+                             f"got {dy.shape}")
+        d = dy.reshape(N, self.out_channels, -1)
+        dW, dcols = _conv_grads(d, cols, W2)
+        dW = dW.reshape(self.params["W"].shape)
+        if self.mask is not None:
+            dW *= self.mask
+        self.grads["W"] = dW
+        self.grads["b"] = d.sum(axis=(0, 2))
+        kh, kw = self.kernel_size
+        return col2im(dcols, x_shape, kh, kw, self.stride, self.padding)
+
+    def __repr__(self) -> str:
+        extra = "" if self.table is None else f", table={int(self.table.sum())} links"
+        s = "" if self.stride == 1 else f", stride={self.stride}"
+        p = "" if self.padding == 0 else f", padding={self.padding}"
+        return (f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+                f"{s}{p}{extra})")
+
+
+class _Pool(Layer):
+    def __init__(self, size: int = 2) -> None:
+        super().__init__()
+        self.size = _int(size, "size", 1)
+        self._cache = None
+
+    def output_shape(self, chw):
+        return (chw[0], chw[1] // self.size, chw[2] // self.size)
+
+    def _check(self, x):
+        return _images(x)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.size})"
+
+
+class MaxPool2D(_Pool):
+    """Max pooling over size×size regions, eq. (6.14); no parameters.  backward routes δ to the
+    first maximum of each region."""
+
+    def forward(self, x):
+        x = self._check(x)
+        out = max_pool2d(x, self.size)
+        self._cache = (x, out)
+        return out
+
+    def backward(self, dy):
+        x, out = self._cached("_cache")
+        dy = self._check_dy(dy, out.shape, "MaxPool2D")
+        return max_pool2d_backward(dy, x, out, self.size)
+
+
+class AvgPool2D(_Pool):
+    """Average pooling over size×size regions, eq. (6.15); no parameters."""
+
+    def forward(self, x):
+        x = self._check(x)
+        out = avg_pool2d(x, self.size)
+        self._cache = (x.shape, x.dtype, out.shape)
+        return out
+
+    def backward(self, dy):
+        shape, dtype, oshape = self._cached("_cache")
+        dy = self._check_dy(dy, oshape, "AvgPool2D")
+        return avg_pool2d_backward(dy, shape, self.size, np.result_type(dtype, dy))
+
+
+class Subsampling(Layer):
+    """LeNet's trainable subsampling layer, eqs. (6.10)–(6.13) without f: Z^(k) = w_k·down(X^(k)) + b_k.
+
+    ``down`` is the average of each size×size region (the draft: "4个数的平均"; LeCun et al. use
+    the sum, which only rescales w_k).  Params ``w`` (C,) and ``b`` (C,), one of each per map.
+    backward: ∂J/∂w_k = Σ down(X^(k))·δ^(k) (6.30), ∂J/∂b_k = Σ δ^(k) (6.31), and
+    dL/dX = up(w_k δ^(k)), each pixel of R_k receiving w_k δ_k/|R_k| ((6.20), erratum 53).
+    """
+
+    def __init__(self, channels: int, size: int = 2, dtype=np.float64) -> None:
+        super().__init__()
+        self.channels = _int(channels, "channels", 1)
+        self.size = _int(size, "size", 1)
+        self.params = {"w": np.ones(self.channels, dtype=dtype), "b": np.zeros(self.channels, dtype=dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cache = None
+
+    @property
+    def num_trainable(self) -> int:
+        return 2 * self.channels
+
+    def output_shape(self, chw):
+        return (chw[0], chw[1] // self.size, chw[2] // self.size)
+
+    def forward(self, x):
+        x = _images(x)
+        if x.shape[1] != self.channels:
+            raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.channels}, "
+                             f"got shape {x.shape}")
+        down = avg_pool2d(x, self.size)
+        self._cache = (x.shape, down)
+        w, b = self.params["w"], self.params["b"]
+        return down * w[:, None, None].astype(down.dtype) + b[:, None, None].astype(down.dtype)
+
+    def backward(self, dy):
+        shape, down = self._cached("_cache")
+        dy = self._check_dy(dy, down.shape, "Subsampling")
+        self.grads["w"] = np.einsum("nchw,nchw->c", down, dy)        # (6.30)
+        self.grads["b"] = dy.sum(axis=(0, 2, 3))                      # (6.31)
+        g = dy * self.params["w"][:, None, None]
+        return avg_pool2d_backward(g, shape, self.size, g.dtype)
+
+    def __repr__(self) -> str:
+        return f"Subsampling({self.channels}, size={self.size})"
+
+
+class Flatten(Layer):
+    """(N, C, H, W) → (N, C·H·W), so a `Dense` layer can follow; backward reshapes back."""
+
+    def forward(self, x):
+        x = as_real_array(x, "x")
+        self._shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dy):
+        return np.reshape(dy, self._cached("_shape"))
+
+    def __repr__(self) -> str:
+        return "Flatten()"
+
+
+class Reshape(Layer):
+    """Rows (N, C·H·W) → images (N, C, H, W); images of that shape pass unchanged.
+
+    Lets `nndl.nn.fit`, which takes an (N, D) matrix, train a convolutional network.
+    """
+
+    def __init__(self, shape) -> None:
+        super().__init__()
+        self.shape = tuple(int(s) for s in shape)
+        self._in = None
+
+    def forward(self, x):
+        x = as_real_array(x, "x")
+        size = int(np.prod(self.shape))
+        if x.shape[1:] == self.shape:
+            self._in = x.shape
+            return x
+        if x.ndim == 2 and x.shape[1] == size:
+            self._in = x.shape
+            return x.reshape((x.shape[0],) + self.shape)
+        raise ValueError(f"expected images of shape (N, {', '.join(map(str, self.shape))}) or rows "
+                         f"(N, {size}), got shape {x.shape}")
+
+    def backward(self, dy):
+        return np.reshape(dy, self._cached("_in"))
+
+    def __repr__(self) -> str:
+        return f"Reshape({self.shape})"
+
+
+# ----------------------------------------------------------------------------------- LeNet-5
+#: Figure 6.5 / LeCun et al. (1998), Table I: T[p, k] = True when C3 map k uses S2 map p.
+#: Maps 0–5: 3 consecutive S2 maps; 6–11: 4 consecutive; 12–14: 4 non-consecutive; 15: all 6.
+LENET_C3_TABLE = np.zeros((6, 16), dtype=bool)
+for _k in range(6):
+    LENET_C3_TABLE[[(_k + i) % 6 for i in range(3)], _k] = True
+for _k in range(6):
+    LENET_C3_TABLE[[(_k + i) % 6 for i in range(4)], 6 + _k] = True
+for _k, _ps in enumerate(([0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5])):
+    LENET_C3_TABLE[_ps, 12 + _k] = True
+LENET_C3_TABLE[:, 15] = True
+del _k, _ps
+
+
+class LeNet5(Sequential):
+    """LeNet-5 of section 6.4 [LeCun et al., 1998] for 32×32 inputs:
+
+    input (1, 32, 32) → C1 Conv 6@5×5 → tanh → S2 Subsampling 2×2 → tanh → C3 Conv 16@5×5 with
+    the connection table of figure 6.5 → tanh → S4 Subsampling → tanh → C5 Conv 120@5×5 →
+    tanh → Flatten → F6 Dense 120→84 → tanh → output Dense 84→10 (scores for softmax).
+
+    The output layer: the draft's (and the paper's) 10 Euclidean RBF units with fixed 7×12
+    bitmap prototypes are replaced by a dense layer and softmax cross-entropy
+    (`nndl.nn.SoftmaxCrossEntropy`): the RBF prototypes are hand-drawn data the draft does
+    not give, and softmax + cross-entropy is the output layer of chapters 3 and 5.
+    The activation is plain tanh (the paper uses 1.7159·tanh(2a/3)).  Accepts (N, 1, 32, 32)
+    images or (N, 1024) rows, so `nndl.nn.fit` trains it directly.
+    """
+
+    def __init__(self, num_classes: int = 10, rng=None, dtype=np.float64, table=LENET_C3_TABLE,
+                 activation: str = "tanh") -> None:
+        rng = np.random.default_rng(rng)
+        act = lambda: Activation(activation)  # noqa: E731
+        layers = [
+            Reshape((1, 32, 32)),
+            Conv2D(1, 6, 5, rng=rng, dtype=dtype), act(),                   # C1
+            Subsampling(6, 2, dtype=dtype), act(),                          # S2
+            Conv2D(6, 16, 5, table=table, rng=rng, dtype=dtype), act(),     # C3
+            Subsampling(16, 2, dtype=dtype), act(),                         # S4
+            Conv2D(16, 120, 5, rng=rng, dtype=dtype), act(),                # C5
+            Flatten(),
+            Dense(120, 84, init="glorot", rng=rng, dtype=dtype), act(),     # F6
+            Dense(84, _int(num_classes, "num_classes", 2), init="glorot", rng=rng, dtype=dtype),
+        ]
+        super().__init__(layers)
+        self.names = {1: "C1", 3: "S2", 5: "C3", 7: "S4", 9: "C5", 12: "F6", 14: "output"}
+
+    def feature_maps(self, x) -> dict[str, np.ndarray]:
+        """Forward ``x`` and return the activated maps of every named layer (after its tanh)."""
+        out, maps = x, {}
+        for i, layer in enumerate(self.layers):
+            out = layer.forward(out)
+            name = self.names.get(i - 1)
+            if name is not None and isinstance(layer, Activation):
+                maps[name] = out
+        return maps
+
+    def summary_rows(self):
+        """(name, layer, output shape, trainable parameters, connections) per named layer."""
+        rows, shape = [], (1, 32, 32)
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, (Conv2D, Subsampling)):
+                shape = layer.output_shape(shape[1:] if isinstance(layer, Conv2D) else shape)
+                units = int(np.prod(shape))
+                if isinstance(layer, Conv2D):
+                    params = layer.num_trainable
+                    conns = params * shape[1] * shape[2]              # every weight used at every position
+                else:
+                    params = layer.num_trainable
+                    conns = units * (layer.size ** 2 + 1)             # 4 inputs + bias per unit
+                rows.append((self.names[i], repr(layer), shape, params, conns))
+            elif isinstance(layer, Dense):
+                shape = (layer.out_features,)
+                params = layer.params["W"].size + layer.params["b"].size
+                rows.append((self.names[i], repr(layer), shape, params, params))
+        return rows
+
+    def summary(self) -> str:
+        """A table: layer, output shape, trainable parameters, connections (biases included)."""
+        lines = [f"{'layer':<7}{'type':<46}{'output':>10}{'params':>10}{'connections':>13}"]
+        tp = tc = 0
+        for name, kind, shape, p, c in self.summary_rows():
+            lines.append(f"{name:<7}{kind:<46}{'×'.join(map(str, shape)):>10}{p:>10,}{c:>13,}")
+            tp, tc = tp + p, tc + c
+        lines.append(f"{'total':<7}{'':<46}{'':>10}{tp:>10,}{tc:>13,}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------- the draft's formulas, literally
+# One sample, one map pair, draft filters (the ⊗ convention), 1-based indices as printed.
+def draft_filter_grad_622(X, delta, u: int, v: int) -> np.ndarray:
+    """(6.22): ∂J/∂W_ij = Σ_{s=1}^{w_l} Σ_{t=1}^{h_l} X_{s−i+u, t−j+v} · δ_{s,t}, for i ≤ u, j ≤ v."""
+    wl, hl = delta.shape
+    g = np.zeros((u, v), dtype=np.result_type(X, delta))
+    for i in range(1, u + 1):
+        for j in range(1, v + 1):
+            for s in range(1, wl + 1):
+                for t in range(1, hl + 1):
+                    g[i - 1, j - 1] += X[s - i + u - 1, t - j + v - 1] * delta[s - 1, t - 1]
+    return g
+
+
+def draft_filter_grad_623(X, delta, u: int, v: int, corrected: bool = True) -> np.ndarray:
+    """(6.23) with rot180(δ).  Printed: X_{(u−i)−s, (v−j)−t}, whose indices are ≤ 0 (erratum 54);
+    corrected: X_{(w_l+u−i+1)−s, (h_l+v−j+1)−t}.  ``corrected=False`` raises IndexError at the
+    first index outside 1..size, naming it."""
+    wl, hl = delta.shape
+    rd = rot180(delta)
+    g = np.zeros((u, v), dtype=np.result_type(X, delta))
+    for i in range(1, u + 1):
+        for j in range(1, v + 1):
+            for s in range(1, wl + 1):
+                for t in range(1, hl + 1):
+                    if corrected:
+                        r, c = (wl + u - i + 1) - s, (hl + v - j + 1) - t
+                    else:
+                        r, c = (u - i) - s, (v - j) - t
+                    if not (1 <= r <= X.shape[0] and 1 <= c <= X.shape[1]):
+                        raise IndexError(f"(6.23) as printed asks for X[{r}, {c}] (1-based) at "
+                                         f"i={i}, j={j}, s={s}, t={t}: outside 1..{X.shape[0]}")
+                    g[i - 1, j - 1] += X[r - 1, c - 1] * rd[s - 1, t - 1]
+    return g
+
+
+def draft_filter_grad_624(X, delta) -> np.ndarray:
+    """(6.24): ∂J/∂W = rot180(X ⊗ rot180(δ)), narrow convolution."""
+    return np.ascontiguousarray(rot180(convolve2d(X, np.ascontiguousarray(rot180(delta)), "valid")))
+
+
+def draft_bias_grad_625(delta) -> float:
+    """(6.25)/(6.31): ∂J/∂b = Σ_ij δ_ij."""
+    return float(np.sum(delta))
+
+
+def draft_conv_delta_621(fprime_Z, delta_next, w_next: float, size: int = 2) -> np.ndarray:
+    """(6.20)–(6.21) for a conv layer l followed by an average-subsampling layer l+1:
+    δ^(l,k) = f′(Z^(l,k)) ⊙ up(w^(l+1,k) δ^(l+1,k)), up copying δ/|R| to every pixel of R
+    (erratum 53: the 1/|R| of average pooling)."""
+    up = np.kron(w_next * delta_next, np.ones((size, size))) / size ** 2
+    out = np.zeros_like(fprime_Z, dtype=np.result_type(fprime_Z, up))
+    out[:up.shape[0], :up.shape[1]] = up
+    return fprime_Z * out
+
+
+def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) -> np.ndarray:
+    """(6.29) corrected (erratum 55): δ^(l,k) = f′(Z^(l,k)) ⊙ Σ_{q: T_kq=1} δ^(l+1,q) ⊗̃ rot180(W^(l+1,q,k)).
+
+    ``deltas_next`` (Q, h, w): the next (convolutional) layer's δ maps of one sample;
+    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans."""
+    Q = deltas_next.shape[0]
+    acc = 0.0
+    for q in range(Q):
+        if table is not None and not table[k, q]:
+            continue
+        acc = acc + convolve2d(deltas_next[q], np.ascontiguousarray(rot180(W_next[q, k])), "full")
+    return fprime_Z * acc
+
+
+def draft_subsampling_grads_630(X_prev, delta, size: int = 2):
+    """(6.30)–(6.31) for one map: (∂J/∂w, ∂J/∂b) = (Σ_ij (down(X^(l−1,k)) · δ^(l,k))_ij, Σ_ij δ_ij),
+    down = the average of each size×size region."""
+    down = avg_pool2d_reference(X_prev[None, None], size)[0, 0]
+    return float(np.sum(down * delta)), float(np.sum(delta))

@@ -1,0 +1,570 @@
+"""Feedforward networks and backpropagation (draft chapter 5, 前馈神经网络): the layer protocol.
+
+The layer protocol (shared with chapters 6 and 7)
+-------------------------------------------------
+A layer is any object with
+
+- ``params``: dict name -> learnable array (empty for a layer without parameters);
+- ``grads``: dict with the same keys, filled by ``backward``;
+- ``forward(x)``: the output, caching whatever ``backward`` needs;
+- ``backward(dy)``: given dL/d(output), fill ``grads`` with dL/d(param) and return dL/dx;
+- ``regularized``: the names of the params that L2 regularization penalizes (weights, never
+  biases); ``()`` by default.
+
+Everything is batch first and vectorized over the batch: there is no Python loop over samples.
+`Sequential` chains layers and exposes their params and grads under unique prefixed names
+(``"0.W"``, ``"0.b"``, ``"2.W"``, ...: the layer's index, a dot, the layer's own name), so one
+`nndl.optim` optimizer trains the whole network.
+
+From the book's columns to the code's rows
+------------------------------------------
+The draft writes one sample as a column: z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾ (5.7) with
+W⁽ˡ⁾ ∈ R^{n_l × n_{l−1}}.  `Dense` stores W with exactly that shape, and a batch of N samples is
+an (N, n_{l−1}) array whose rows are the samples, so (5.7) for all of them at once is
+``Z = A @ W.T + b``.  Backpropagation follows: the rows of ``dZ`` are the error terms δ⁽ˡ⁾ of the
+samples (5.24), ``dZ.T @ A`` is Σ_i δ⁽ˡ⁾(a⁽ˡ⁻¹⁾)ᵀ, the sum over the batch of (5.22), and
+``dZ @ W`` is (W⁽ˡ⁾)ᵀδ⁽ˡ⁾ for every row, the product in (5.27).
+
+Objective
+---------
+J(W, b) = (1/N) Σ_i L(y⁽ⁱ⁾, f(x⁽ⁱ⁾)) + (λ/2) Σ_l ‖W⁽ˡ⁾‖²_F: the draft's (5.11) with the data term
+averaged rather than summed (as in `nndl.linear`, so λ here is the draft's λ/N) and with the
+Frobenius norm written correctly (erratum 39: Σ_l Σ_i Σ_j (W⁽ˡ⁾_ij)², squared).  Biases are not
+penalized.  The gradient of the penalty is λW⁽ˡ⁾, and it belongs *inside* the step:
+W⁽ˡ⁾ ← W⁽ˡ⁾ − α(∂J_data/∂W⁽ˡ⁾ + λW⁽ˡ⁾), not the printed (5.14) W − α Σ ∂J/∂W − λW (erratum 40).
+`loss_and_grads` returns the gradient with the penalty already added, and `fit` hands that to
+the optimizer.
+
+Initialization
+--------------
+`init_weights`: ``"small"`` draws N(0, scale²) with scale = 0.01 by default, the small random
+numbers that Algorithm 5.1's "初始化 W, b" leaves unspecified.  ``"glorot"`` [Glorot and Bengio,
+2010] and ``"he"`` [He et al., 2015] scale with the layer's fan-in/fan-out; both are beyond the
+2015 draft.  Biases start at 0.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import functions as F
+from ._validation import as_label_array, as_real_array
+from .gradcheck import numerical_gradient, relative_error
+
+__all__ = [
+    "Layer", "Dense", "Activation", "Logistic", "Tanh", "ReLU", "Softplus",
+    "Sequential", "SoftmaxCrossEntropy", "INITS", "init_weights", "mlp",
+    "penalty", "objective", "loss_and_grads", "gradient_check", "delta_norms", "fit",
+]
+
+#: The initialization methods of `init_weights`.
+INITS = ("small", "glorot", "he")
+
+
+def _count(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _nonnegative(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0, got {value!r}")
+    value = float(value)
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------- initialization
+def init_weights(n_out: int, n_in: int, method: str = "small", scale=None, rng=None,
+                 dtype=np.float64) -> np.ndarray:
+    """A weight matrix W (n_out, n_in), the draft's W⁽ˡ⁾ ∈ R^{n_l × n_{l−1}}.
+
+    - ``"small"``: N(0, scale²), scale = 0.01 unless given (the draft's small random init);
+    - ``"glorot"``: U(−a, a) with a = scale·√(6 / (n_in + n_out)), scale = 1 unless given; the
+      variance 2 / (n_in + n_out) keeps activations and gradients of tanh-like units at a steady
+      size in both directions [Glorot and Bengio, 2010].  Beyond the draft.
+    - ``"he"``: N(0, scale²·2 / n_in), scale = 1 unless given; the factor 2 makes up for ReLU
+      zeroing half of its inputs [He et al., 2015].  Beyond the draft.
+
+    ``rng`` is a ``numpy.random.Generator`` or a seed.
+    """
+    n_out, n_in = _count(n_out, "n_out"), _count(n_in, "n_in")
+    if method not in INITS:
+        raise ValueError(f"method must be one of {INITS}, got {method!r}")
+    scale = (0.01 if method == "small" else 1.0) if scale is None else _nonnegative(scale, "scale")
+    rng = np.random.default_rng(rng)
+    if method == "small":
+        W = scale * rng.standard_normal((n_out, n_in))
+    elif method == "glorot":
+        a = scale * np.sqrt(6.0 / (n_in + n_out))
+        W = rng.uniform(-a, a, size=(n_out, n_in))
+    else:
+        W = scale * np.sqrt(2.0 / n_in) * rng.standard_normal((n_out, n_in))
+    return W.astype(dtype, copy=False)
+
+
+# ------------------------------------------------------------------------------- the protocol
+class Layer:
+    """Base class of the layer protocol: ``params``, ``grads``, ``forward``, ``backward``.
+
+    Subclasses set ``self.params``/``self.grads`` in ``__init__`` (leave them empty if there are
+    no parameters) and list the penalized parameter names in ``regularized``.
+    """
+
+    regularized: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, dy):
+        raise NotImplementedError
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def _cached(self, attr: str):
+        value = getattr(self, attr, None)
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return value
+
+    @staticmethod
+    def _check_dy(dy, shape, name: str) -> np.ndarray:
+        dy = as_real_array(dy, "dy")
+        if dy.shape != shape:
+            raise ValueError(f"{name}.backward: dy must have the shape of the output {shape}, "
+                             f"got {dy.shape}")
+        return dy
+
+
+class Dense(Layer):
+    """Fully connected layer z = W a + b, eq. (5.7), for a batch: ``Z = X @ W.T + b``.
+
+    ``W`` is (out_features, in_features) as the draft's W⁽ˡ⁾, ``b`` is (out_features,).
+    backward(dZ) sets ``grads["W"] = dZᵀX`` (Σ over the batch of δ aᵀ, (5.22)),
+    ``grads["b"] = Σ_rows dZ`` (5.23) and returns ``dZ @ W`` ((W)ᵀδ per row, as in (5.27)).
+    """
+
+    regularized = ("W",)
+
+    def __init__(self, in_features: int, out_features: int, init: str = "small", scale=None,
+                 rng=None, dtype=np.float64) -> None:
+        super().__init__()
+        self.in_features = _count(in_features, "in_features")
+        self.out_features = _count(out_features, "out_features")
+        W = init_weights(self.out_features, self.in_features, init, scale, rng, dtype)
+        self.params = {"W": W, "b": np.zeros(self.out_features, dtype=W.dtype)}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(self.params["b"])}
+        self._x = None
+
+    def forward(self, x):
+        x = as_real_array(x, "x")
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"Dense({self.in_features}, {self.out_features}) expects input of shape "
+                             f"(N, D) with D = {self.in_features}, got shape {x.shape}")
+        self._x = x
+        return x @ self.params["W"].T + self.params["b"]
+
+    def backward(self, dy):
+        x = self._cached("_x")
+        dy = self._check_dy(dy, (x.shape[0], self.out_features), "Dense")
+        self.grads["W"] = dy.T @ x                   # Σ_i δ⁽ⁱ⁾ a⁽ⁱ⁾ᵀ, (5.22)
+        self.grads["b"] = dy.sum(axis=0)             # Σ_i δ⁽ⁱ⁾, (5.23)
+        return dy @ self.params["W"]                 # rows (W)ᵀ δ⁽ⁱ⁾, (5.27) before f'
+
+    def __repr__(self) -> str:
+        return f"Dense({self.in_features}, {self.out_features})"
+
+
+class Activation(Layer):
+    """Elementwise activation a = f(z), eq. (5.8), for any function in `nndl.functions.ACTIVATIONS`.
+
+    backward(dA) returns f'(z) ⊙ dA, the diag(f'(z)) of (5.29)–(5.30) applied as a Hadamard
+    product (5.27).  Works on arrays of any shape.  No parameters.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        if name not in F.ACTIVATIONS:
+            raise ValueError(f"unknown activation {name!r}; choose one of {sorted(F.ACTIVATIONS)}")
+        self.name = name
+        self.f, self.f_prime = F.ACTIVATIONS[name]
+        self._z = None
+
+    def forward(self, z):
+        z = as_real_array(z, "z")
+        self._z = z
+        return self.f(z)
+
+    def backward(self, dy):
+        z = self._cached("_z")
+        dy = self._check_dy(dy, z.shape, type(self).__name__)
+        return self.f_prime(z) * dy
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+class Logistic(Activation):
+    """σ(z) = 1 / (1 + e^{−z}), eq. (5.3)."""
+
+    def __init__(self) -> None:
+        super().__init__("logistic")
+
+
+class Tanh(Activation):
+    """tanh(z), eq. (5.4)."""
+
+    def __init__(self) -> None:
+        super().__init__("tanh")
+
+
+class ReLU(Activation):
+    """The rectifier max(0, z), eq. (5.5)."""
+
+    def __init__(self) -> None:
+        super().__init__("relu")
+
+
+class Softplus(Activation):
+    """softplus(z) = log(1 + e^z), eq. (5.6)."""
+
+    def __init__(self) -> None:
+        super().__init__("softplus")
+
+
+# --------------------------------------------------------------------------------- Sequential
+class Sequential(Layer):
+    """Layers applied in order, x = a⁽⁰⁾ → z⁽¹⁾ → a⁽¹⁾ → ... → a⁽ᴸ⁾, eq. (5.10).
+
+    ``params``/``grads`` are flat dicts over all layers with keys ``f"{index}.{name}"``; their
+    values are the layers' own arrays, so an optimizer updating ``params`` in place updates the
+    layers.  ``backward`` keeps ``output_grads[i]``, dL/d(output of layer i): for a `Dense` layer
+    that is the error term δ⁽ˡ⁾ = ∂J/∂z⁽ˡ⁾ of (5.24), one row per sample.
+    """
+
+    def __init__(self, *layers) -> None:
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        for k, layer in enumerate(layers):
+            missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
+            if missing:
+                raise TypeError(f"layer {k} ({type(layer).__name__}) does not follow the layer "
+                                f"protocol: it lacks {missing}")
+        self.layers = list(layers)
+        self.output_grads: list[np.ndarray] = []   # params/grads: properties below
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    @property
+    def regularized(self) -> tuple[str, ...]:
+        return tuple(f"{i}.{k}" for i, layer in enumerate(self.layers)
+                     for k in getattr(layer, "regularized", ()))
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, dy):
+        grads = [None] * len(self.layers)
+        for i in range(len(self.layers) - 1, -1, -1):
+            grads[i] = dy
+            dy = self.layers[i].backward(dy)
+        self.output_grads = grads
+        return dy
+
+    def predict(self, X):
+        """The class with the largest output (score) for every row of X, int64 (N,)."""
+        return np.argmax(self.forward(X), axis=1).astype(np.int64)
+
+    def predict_proba(self, X):
+        """softmax of the outputs, one distribution per row (N, C)."""
+        return F.softmax(self.forward(X), axis=1)
+
+    @property
+    def num_params(self) -> int:
+        return int(sum(v.size for v in self.params.values()))
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Sequential(\n  {inner}\n)"
+
+
+def mlp(sizes, activation: str = "relu", init: str = "small", scale=None, rng=None,
+        dtype=np.float64) -> Sequential:
+    """A multilayer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]).
+
+    The last layer has no activation: its outputs are the scores (logits) that
+    `SoftmaxCrossEntropy` turns into probabilities.  ``mlp([2, 4, 2], "tanh")`` is a two-layer
+    network with 4 hidden tanh units.  All weights are drawn from one ``rng`` (a seed or a
+    Generator), so the same seed gives the same network.
+    """
+    sizes = [_count(s, "every layer size") for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output size, got {sizes}")
+    if activation not in F.ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(F.ACTIVATIONS)}")
+    rng = np.random.default_rng(rng)
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Dense(n_in, n_out, init=init, scale=scale, rng=rng, dtype=dtype))
+        if k < len(sizes) - 2:
+            layers.append(Activation(activation))
+    return Sequential(layers)
+
+
+# ------------------------------------------------------------------------------------- loss
+class SoftmaxCrossEntropy:
+    """Mean cross-entropy of softmax(scores) against integer labels: a loss layer.
+
+    ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, computed as
+    −(z − logsumexp z)_y, finite for any finite scores; ``backward()`` returns its gradient
+    (softmax(Z) − Y) / N, Y the one-hot labels: the δ⁽ᴸ⁾ that starts backpropagation.
+    Loss layers share this small protocol (``forward(prediction, y)``, ``backward()``).
+    """
+
+    def __init__(self) -> None:
+        self._cache = None
+
+    def forward(self, scores, y) -> float:
+        z = as_real_array(scores, "scores")
+        if z.ndim != 2 or z.shape[0] == 0:
+            raise ValueError(f"scores must have shape (N, C) with N >= 1, got shape {z.shape}")
+        labels = as_label_array(y, "y")
+        if labels.shape != (z.shape[0],):
+            raise ValueError(f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
+                             f"{z.shape}, got shape {labels.shape}")
+        if labels.size and labels.max() >= z.shape[1]:
+            raise ValueError(f"y contains the label {labels.max()} but scores have only "
+                             f"C = {z.shape[1]} columns (labels must be 0..{z.shape[1] - 1})")
+        logp = F.log_softmax(z, axis=1)
+        self._cache = (logp, labels)
+        return float(-np.mean(logp[np.arange(z.shape[0]), labels]))
+
+    def backward(self):
+        if self._cache is None:
+            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
+        logp, labels = self._cache
+        g = np.exp(logp)
+        g[np.arange(labels.size), labels] -= 1.0
+        return g / labels.size
+
+    __call__ = forward
+
+    def __repr__(self) -> str:
+        return "SoftmaxCrossEntropy()"
+
+
+# --------------------------------------------------------------------- objective and gradient
+def _check_l2(l2) -> float:
+    return _nonnegative(l2, "l2")
+
+
+def penalty(model, l2: float) -> float:
+    """(λ/2) Σ ‖W‖²_F over the model's ``regularized`` params (weights, not biases): (5.11) corrected."""
+    l2 = _check_l2(l2)
+    if l2 == 0:
+        return 0.0
+    params = model.params
+    return 0.5 * l2 * float(sum(np.sum(params[k] ** 2) for k in getattr(model, "regularized", ())))
+
+
+def objective(model, X, y, loss=None, l2: float = 0.0) -> float:
+    """J = mean loss + (λ/2) Σ‖W‖²_F on (X, y), eq. (5.11) corrected; no gradients."""
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    return loss.forward(model.forward(X), y) + penalty(model, l2)
+
+
+def loss_and_grads(model, X, y, loss=None, l2: float = 0.0):
+    """One forward and one backward pass: returns ``(J, grads)``.
+
+    ``grads`` is a new dict name -> ∂J/∂param for every entry of ``model.params``, with the
+    penalty's gradient λW already added to the weights (not to the biases), so
+    ``optimizer.step(model.params, grads)`` is the corrected update (5.13)–(5.16) (erratum 40).
+    """
+    l2 = _check_l2(l2)
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    value = loss.forward(model.forward(X), y)
+    model.backward(loss.backward())
+    grads = dict(model.grads)
+    if l2:
+        params = model.params
+        for k in getattr(model, "regularized", ()):
+            grads[k] = grads[k] + l2 * params[k]
+        value += penalty(model, l2)
+    return value, grads
+
+
+def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
+                   inputs: bool = False) -> dict[str, float]:
+    """Relative error between backpropagation and central differences for every parameter.
+
+    Returns a dict name -> `nndl.gradcheck.relative_error`; with ``inputs=True`` also ``"input"``,
+    the check of dJ/dX (what ``backward`` returns).  Parameters are restored afterwards.  Run it
+    in float64 on a small network: each parameter entry costs two forward passes.  The step
+    ``h = 1e-5`` (not 1e-6) because J is of order 1 while a deep logistic network's bias
+    gradients can be 1e-4: the round-off error ε·J/h of the difference would dominate.
+    ReLU has no derivative where a state is exactly 0 (after a layer whose units are all
+    inactive for a sample and a zero bias, for instance): give the biases small random values
+    before checking.
+    """
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    X = as_real_array(X, "X")
+    _, grads = loss_and_grads(model, X, y, loss, l2)
+    analytic = {k: np.array(v, copy=True) for k, v in grads.items()}
+    if inputs:
+        analytic_x = model.backward(loss.backward())   # same forward state as above
+    errors = {}
+    for name, p in model.params.items():
+        orig = p.copy()
+
+        def f(v, p=p):
+            p[...] = v
+            return objective(model, X, y, loss, l2)
+
+        numeric = numerical_gradient(f, orig, h=h)
+        p[...] = orig
+        errors[name] = relative_error(analytic[name], numeric)
+    if inputs:
+        numeric_x = numerical_gradient(lambda v: objective(model, v, y, loss, l2), X, h=h)
+        errors["input"] = relative_error(analytic_x, numeric_x)
+    return errors
+
+
+def delta_norms(model, X, y, loss=None) -> np.ndarray:
+    """‖δ⁽ˡ⁾‖ for l = 1..L: the Frobenius norm of ∂J/∂z⁽ˡ⁾ over the batch, for every `Dense` layer.
+
+    δ⁽ˡ⁾ is what (5.27)/(5.31) propagates backwards; the ratio of the first to the last entry
+    shows vanishing (≪ 1) or exploding (≫ 1) gradients (section 5.4).  Computed from one
+    forward/backward pass on (X, y); the model's parameters are not changed.
+    """
+    loss_and_grads(model, X, y, loss)
+    return np.array([float(np.linalg.norm(g)) for layer, g in zip(model.layers, model.output_grads)
+                     if isinstance(layer, Dense)])
+
+
+# ------------------------------------------------------------------------------ training loop
+def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=None,
+        l2: float = 0.0, rng=None, X_val=None, y_val=None, patience: int | None = None,
+        progress=False):
+    """Train ``model`` with mini-batch backpropagation (Algorithm 5.1, corrected); returns a history.
+
+    Each epoch shuffles the training set with ``rng`` (a Generator or a seed: same seed, same
+    run) and takes one ``optimizer`` step per mini-batch of ``batch_size`` samples on the
+    gradient of the batch's J (mean loss + (λ/2)Σ‖W‖²_F, penalty gradient λW added before the
+    step).  ``batch_size=None`` (or ≥ N) is full-batch gradient descent, in a fixed order.
+    The draft's Algorithm 5.1 loops over single samples but then sums over all N in the update
+    (erratum 42); this loop is the mini-batch version that contains both as special cases.
+
+    History, a dict of lists with entry 0 = before training and entry k = after epoch k
+    (the format of `nndl.linear.fit`):
+
+    - ``"train_loss"``: J on all of (X, y), penalty included; ``"train_accuracy"``;
+    - ``"val_loss"`` (mean loss, no penalty) and ``"val_accuracy"`` on (X_val, y_val), [] without;
+    - ``"best_epoch"``: the epoch with the smallest val_loss (None without validation data).
+
+    Early stopping: with ``patience`` training stops once val_loss has not improved for
+    ``patience`` epochs, and the best epoch's parameters are copied back in place.
+    ``progress``: False (default) prints nothing; True prints one line per epoch, an integer k
+    every k epochs.  The optimizer is not reset (call ``optimizer.reset()`` to reuse one).
+    """
+    from .optim import Optimizer, minibatches
+
+    X = as_real_array(X, "X")
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (N, D) with N >= 1, got shape {X.shape}")
+    y = as_label_array(y, "y")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape (N,) = ({X.shape[0]},) like X {X.shape}, got {y.shape}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
+    epochs = _count(epochs, "epochs", minimum=0)
+    n = X.shape[0]
+    batch_size = n if batch_size is None else min(_count(batch_size, "batch_size"), n)
+    l2 = _check_l2(l2)
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    if (X_val is None) != (y_val is None):
+        raise ValueError("pass both X_val and y_val, or neither")
+    has_val = X_val is not None
+    if has_val:
+        X_val, y_val = as_real_array(X_val, "X_val"), as_label_array(y_val, "y_val")
+        if X_val.ndim != 2 or y_val.shape != (X_val.shape[0],):
+            raise ValueError(f"X_val must be (M, D) and y_val (M,), got {X_val.shape} and {y_val.shape}")
+    if patience is not None:
+        patience = _count(patience, "patience")
+        if not has_val:
+            raise ValueError("early stopping (patience) needs validation data X_val, y_val")
+    if isinstance(progress, (bool, np.bool_)):
+        every = 1 if progress else 0
+    else:
+        every = _count(progress, "progress")
+    rng = np.random.default_rng(rng)
+
+    history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": [],
+               "best_epoch": None}
+    best_val, best_params = np.inf, None
+
+    def record(epoch: int) -> bool:
+        nonlocal best_val, best_params
+        scores = model.forward(X)                       # one pass for loss and accuracy
+        history["train_loss"].append(loss.forward(scores, y) + penalty(model, l2))
+        history["train_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
+        line = f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  " \
+               f"accuracy {history['train_accuracy'][-1]:.4f}"
+        stop = False
+        if has_val:
+            scores = model.forward(X_val)
+            val = loss.forward(scores, y_val)
+            history["val_loss"].append(val)
+            history["val_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y_val)))
+            line += f"  val_loss {val:.4f}  val_accuracy {history['val_accuracy'][-1]:.4f}"
+            if val < best_val:
+                best_val, history["best_epoch"] = val, epoch
+                if patience is not None:
+                    best_params = {k: v.copy() for k, v in model.params.items()}
+            best = history["best_epoch"]
+            since = epoch + 1 if best is None else epoch - best
+            stop = patience is not None and since >= patience
+        if every and (epoch % every == 0 or stop or epoch == epochs):
+            print(line, flush=True)
+        return stop
+
+    stop = record(0)
+    for epoch in range(1, epochs + 1):
+        if stop:
+            break
+        if batch_size < n:
+            for idx in minibatches(n, batch_size, rng=rng):
+                _, grads = loss_and_grads(model, X[idx], y[idx], loss, l2)
+                optimizer.step(model.params, grads)
+        else:
+            _, grads = loss_and_grads(model, X, y, loss, l2)
+            optimizer.step(model.params, grads)
+        stop = record(epoch)
+    if best_params is not None:
+        params = model.params
+        for k, v in best_params.items():
+            params[k][...] = v
+    return history

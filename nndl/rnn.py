@@ -1,0 +1,874 @@
+"""Recurrent networks (draft chapter 7, 循环神经网络): SRN, LSTM and GRU with BPTT.
+
+Every layer follows the layer protocol of `nndl.nn` and is batch first: ``forward(x)`` takes a
+batch of sequences ``x`` of shape (N, T, D) and returns all hidden states (N, T, H);
+``backward(dh)`` takes dL/dh of shape (N, T, H), fills ``grads`` and returns dL/dx (N, T, D).
+Both accept an initial state (``h0``, and ``c0`` for the LSTM; zeros by default, the h₀ = 0 of
+(7.1)); after ``backward`` the gradients with respect to it are in ``dh0`` (and ``dc0``).
+
+From the book's columns to the code's rows
+------------------------------------------
+The draft writes one sample as a column, h_t = f(U h_{t−1} + W x_t + b) (7.2).  A batch stores
+one sample per row, so the code computes ``h_t = f(h_{t−1} @ U + x_t @ W + b)``: the code's
+``W`` (D, H) and ``U`` (H, H) are the *transposes* of the draft's W and U.  Gated layers stack
+their G gates side by side, in the draft's order: ``W`` (D, G·H), ``U`` (H, G·H), ``b`` (G·H).
+
+- `SRN` (G = 1): (7.2).
+- `LSTM` (G = 4, blocks [i, f, o, c̃]): (7.14)–(7.19), with diagonal peepholes ``V`` (3, H)
+  (rows: V_i, V_f, V_o; the input and forget gates see c_{t−1}, the output gate sees c_t as in
+  (7.16), so o_t is evaluated after (7.18)).  ``peephole=False`` drops V (the common LSTM of
+  PyTorch and most libraries).
+- `GRU` (G = 3, blocks [r, z, h̃]): (7.20)–(7.23), the reset gate applied *before* the
+  product, U_c(r_t ⊙ h_{t−1}) as in (7.22) [Cho et al., 2014], and h_t = z_t ⊙ h_{t−1} +
+  (1 − z_t) ⊙ h̃_t (7.23).  PyTorch's GRU applies the reset after the product, r ⊙ (U h + b).
+
+Beyond the draft: every gate and the candidate have a bias (the draft's (7.14)–(7.17) and
+(7.20)–(7.22) have none; set them to zero and freeze them to recover the printed model), the
+LSTM's ``forget_bias`` initialisation [Gers et al., 2000; Jozefowicz et al., 2015], and gradient
+clipping by norm, `clip_grad_norm` [Pascanu et al., 2013].
+
+Two implementations of every kernel
+-----------------------------------
+``*_reference`` functions mirror the equations: one line per equation, one matrix product per
+gate, a Python loop over time steps.  The fast kernels the layers use compute the input
+projections of all T steps with **one** GEMM ((N·T, D) @ (D, G·H)), one fused gate GEMM per step
+(h_{t−1} @ U for all gates at once; the GRU needs a second one for U_c(r ⊙ h), which depends on
+r_t), and BPTT the same way: one GEMM per step back through U, then dW, dU, db and dx for all
+steps at once with one GEMM each.  Both return the same numbers (tests check it) and the
+backward passes match finite differences.
+
+BPTT as printed
+---------------
+`bptt_literal` computes ∂J/∂U of an SRN by the double sum (7.5)/(7.8) with the Jacobian product
+(7.6)–(7.7) formed explicitly.  With ``printed=True`` it uses the draft's (7.7),
+∂h_i/∂h_{i−1} = Uᵀdiag(f′(h_{i−1})); the correct factor is Uᵀdiag(f′(z_i)),
+z_i = U h_{i−1} + W x_i + b (for tanh: diag(1 − h_i²)), multiplied for i = k+1, …, t from left
+to right (denominator layout).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import functions as F
+from ._validation import as_real_array
+
+__all__ = [
+    "SRN", "LSTM", "GRU", "LastStep", "ACTIVATIONS",
+    "srn_forward", "srn_backward", "srn_forward_reference", "srn_backward_reference",
+    "lstm_forward", "lstm_backward", "lstm_forward_reference", "lstm_backward_reference",
+    "gru_forward", "gru_backward", "gru_forward_reference", "gru_backward_reference",
+    "bptt_literal", "jacobian_norms", "with_spectral_radius", "additive_state",
+    "clip_grad_norm", "global_norm", "train", "evaluate", "recall_task", "blas_threads",
+]
+
+# -------------------------------------------------------------------------------- activations
+# f and f′ written as a function of the *output* a = f(z), which is what BPTT has at hand.
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a: 1.0 - a * a),
+    "logistic": (F.logistic, lambda a: a * (1.0 - a)),
+    "relu": (F.relu, lambda a: (a > 0).astype(a.dtype)),
+    "linear": (lambda z: z, lambda a: np.ones_like(a)),
+}
+
+
+def _sigmoid(z, out=None):
+    """σ(z) = (1 + tanh(z/2))/2: equal to the logistic function, never overflows, and fast."""
+    out = np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+# --------------------------------------------------------------------------------- validation
+def _count(value, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _sequences(x, D: int, who: str) -> np.ndarray:
+    x = as_real_array(x, "x")
+    if x.ndim != 3 or x.shape[2] != D or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{who} expects a batch of sequences x of shape (N, T, D) with D = {D} "
+                         f"(batch first: N sequences of T steps), got shape {x.shape}")
+    return x
+
+
+def _state(s, N: int, H: int, dtype, name: str, who: str) -> np.ndarray:
+    if s is None:
+        return np.zeros((N, H), dtype=dtype)
+    s = as_real_array(s, name)
+    if s.shape != (N, H):
+        raise ValueError(f"{who}: the initial state {name} must have shape (N, H) = ({N}, {H}), "
+                         f"got shape {s.shape}")
+    return s.astype(dtype, copy=False)
+
+
+def _dh(dh, shape, who: str) -> np.ndarray:
+    dh = as_real_array(dh, "dh")
+    if dh.shape != shape:
+        raise ValueError(f"{who}.backward: dh must have the shape (N, T, H) = {shape} of the "
+                         f"output, got shape {dh.shape}")
+    return dh
+
+
+def _unpack(params, names):
+    return [params[k] for k in names]
+
+
+# ===================================================================================== SRN (7.2)
+def srn_forward_reference(x, W, U, b, h0=None, activation="tanh"):
+    """(7.1)–(7.2) step by step: h_t = f(U h_{t−1} + W x_t + b) for t = 1..T, h_0 given.
+
+    Rows as samples, so the line reads ``f(h_prev @ U + x_t @ W + b)``.  Returns ``(h, cache)``
+    with ``h`` (N, T, H).
+    """
+    f, _ = ACTIVATIONS[activation]
+    N, T, _ = x.shape
+    h_prev = _state(h0, N, U.shape[0], x.dtype, "h0", "srn")
+    hs = [h_prev]
+    for t in range(T):
+        z_t = h_prev @ U + x[:, t] @ W + b                    # U h_{t-1} + W x_t + b
+        h_prev = f(z_t)                                        # (7.2)
+        hs.append(h_prev)
+    H = np.stack(hs, axis=1)                                   # (N, T+1, H) with h_0 first
+    return H[:, 1:], (x, W, U, b, H, activation)
+
+
+def srn_backward_reference(dh, cache):
+    """BPTT for (7.2), one step at a time from t = T down to 1.
+
+    δ_t = ∂J/∂z_t = f′(z_t) ⊙ (∂J_t/∂h_t + Uδ_{t+1}) (column form); ∂J/∂U = Σ_t h_{t−1}δ_tᵀ,
+    ∂J/∂W = Σ_t x_tδ_tᵀ, ∂J/∂b = Σ_t δ_t, ∂J/∂x_t = Wδ_t (code layout: rows).
+    Returns ``(dx, grads, dh0)``.
+    """
+    x, W, U, b, H, activation = cache
+    _, fprime = ACTIVATIONS[activation]
+    T = x.shape[1]
+    dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    dx = np.zeros_like(x)
+    carry = np.zeros_like(H[:, 0])                             # ∂J/∂h_t from step t+1
+    for t in range(T - 1, -1, -1):
+        delta = fprime(H[:, t + 1]) * (dh[:, t] + carry)      # f'(z_t) ⊙ ∂J/∂h_t
+        dU += H[:, t].T @ delta
+        dW += x[:, t].T @ delta
+        db += delta.sum(axis=0)
+        dx[:, t] = delta @ W.T
+        carry = delta @ U.T                                    # ∂J/∂h_{t-1}
+    return dx, {"W": dW, "U": dU, "b": db}, carry
+
+
+def srn_forward(x, W, U, b, h0=None, activation="tanh"):
+    """Fast (7.2): one GEMM for W x_t + b of all steps, one GEMM h_{t−1} @ U per step."""
+    f, _ = ACTIVATIONS[activation]
+    N, T, D = x.shape
+    Hd = U.shape[0]
+    h0 = _state(h0, N, Hd, x.dtype, "h0", "srn")
+    # time-major buffer of all states, h_0 first: states[t+1] = h_t
+    states = np.empty((T + 1, N, Hd), dtype=np.result_type(x, W))
+    states[0] = h0
+    xw = (x.reshape(N * T, D) @ W).reshape(N, T, Hd)
+    xw += b
+    xw = np.ascontiguousarray(xw.transpose(1, 0, 2))           # (T, N, H)
+    inplace_tanh = activation == "tanh"
+    for t in range(T):
+        z = np.matmul(states[t], U, out=states[t + 1])
+        z += xw[t]
+        if inplace_tanh:
+            np.tanh(z, out=z)
+        else:
+            states[t + 1] = f(z)
+    h = states[1:].transpose(1, 0, 2)
+    return h, (x, W, U, b, states, activation)
+
+
+def srn_backward(dh, cache):
+    """Fast BPTT: one GEMM δ_t @ Uᵀ per step, then dW, dU, db, dx for all steps at once."""
+    x, W, U, b, states, activation = cache
+    _, fprime = ACTIVATIONS[activation]
+    N, T, D = x.shape
+    Hd = U.shape[0]
+    dht = dh.transpose(1, 0, 2)                                # (T, N, H) view
+    deltas = np.empty((T, N, Hd), dtype=states.dtype)
+    carry = np.zeros((N, Hd), dtype=states.dtype)
+    UT = np.ascontiguousarray(U.T)         # a transposed view would send matmul off BLAS
+    for t in range(T - 1, -1, -1):
+        d = deltas[t]
+        np.add(dht[t], carry, out=d)
+        if activation == "tanh":
+            a = states[t + 1]
+            d *= 1.0 - a * a
+        else:
+            d *= fprime(states[t + 1])
+        np.matmul(d, UT, out=carry)
+    flat = deltas.reshape(T * N, Hd)
+    dU = states[:-1].reshape(T * N, Hd).T @ flat
+    xt = x.transpose(1, 0, 2).reshape(T * N, D)                # time-major copy of x
+    dW = xt.T @ flat
+    db = flat.sum(axis=0)
+    dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
+    return dx, {"W": dW, "U": dU, "b": db}, carry
+
+
+def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
+    """∂J/∂U of an SRN by the draft's double sum (7.5)/(7.8), Jacobian products formed explicitly.
+
+    For every sample, every t and every k ≤ t: ∂h_t/∂h_k = Π_{i=k+1}^{t} ∂h_i/∂h_{i−1} (7.6), a
+    product of H × H matrices in denominator layout taken from left (i = k+1) to right (i = t);
+    each factor is Uᵀdiag(f′(z_i)) (7.7 corrected; in the code's row layout that matrix is
+    ``U_code @ diag(f′(z_i))``).  ``printed=True`` uses the draft's diag(f′(h_{i−1})) instead.
+    The immediate ∂h_k/∂U contributes h_{k−1}(f′(z_k) ⊙ ·)ᵀ.  ``dh`` holds ∂J_t/∂h_t (N, T, H)
+    (the draft's ∂y_t/∂h_t ∂J_t/∂y_t).  O(T²H³) per sample: a check, not a kernel.
+    Returns ∂J/∂U in the code's layout (H, H).
+    """
+    f, fprime = ACTIVATIONS[activation]
+    x, dh = np.asarray(x, dtype=np.float64), np.asarray(dh, dtype=np.float64)
+    N, T, _ = x.shape
+    Hd = U.shape[0]
+    h0 = _state(h0, N, Hd, np.float64, "h0", "bptt_literal")
+    dU = np.zeros((Hd, Hd))
+    for n in range(N):
+        hs, ds = [h0[n]], []                       # h_0..h_T and f'(z_1)..f'(z_T)
+        for t in range(T):
+            a = f(hs[-1] @ U + x[n, t] @ W + b)
+            hs.append(a)
+            ds.append(fprime(a))
+        for t in range(1, T + 1):
+            for k in range(1, t + 1):
+                J = np.eye(Hd)                                     # ∂h_t/∂h_k, (7.6)
+                for i in range(k + 1, t + 1):
+                    d = fprime(hs[i - 1]) if printed else ds[i - 1]   # f'(h_{i-1}) vs f'(z_i)
+                    J = J @ (U * d[None, :])                       # (7.7): U diag(d) (row layout)
+                g = J @ dh[n, t - 1]                               # ∂h_t/∂h_k ∂J_t/∂h_t
+                dU += np.outer(hs[k - 1], ds[k - 1] * g)           # ∂h_k/∂U (immediate)
+    return dU
+
+
+# ================================================================================= LSTM (7.14)
+def lstm_forward_reference(x, W, U, b, V=None, h0=None, c0=None):
+    """(7.14)–(7.19) step by step, one product per gate (V = None: no peepholes).
+
+    Blocks of the stacked parameters: [:, 0:H] input gate i, [H:2H] forget gate f, [2H:3H]
+    output gate o, [3H:4H] candidate c̃.  Returns ``(h, cache)``.
+    """
+    N, T, _ = x.shape
+    H = U.shape[0]
+    Wi, Wf, Wo, Wc = (W[:, k * H:(k + 1) * H] for k in range(4))
+    Ui, Uf, Uo, Uc = (U[:, k * H:(k + 1) * H] for k in range(4))
+    bi, bf, bo, bc = (b[k * H:(k + 1) * H] for k in range(4))
+    Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
+    h = _state(h0, N, H, x.dtype, "h0", "lstm")
+    c = _state(c0, N, H, x.dtype, "c0", "lstm")
+    steps = []
+    for t in range(T):
+        x_t = x[:, t]
+        i = F.logistic(x_t @ Wi + h @ Ui + Vi * c + bi)                  # (7.14)
+        f = F.logistic(x_t @ Wf + h @ Uf + Vf * c + bf)                  # (7.15)
+        c_tilde = np.tanh(x_t @ Wc + h @ Uc + bc)                        # (7.17)
+        c_new = f * c + i * c_tilde                                      # (7.18)
+        o = F.logistic(x_t @ Wo + h @ Uo + Vo * c_new + bo)              # (7.16): sees c_t
+        h_new = o * np.tanh(c_new)                                       # (7.19)
+        steps.append((x_t, h, c, i, f, o, c_tilde, c_new))
+        h, c = h_new, c_new
+    out = np.stack([o * np.tanh(cn) for (_, _, _, _, _, o, _, cn) in steps], axis=1)
+    return out, (W, U, b, V, steps)
+
+
+def lstm_backward_reference(dh, cache):
+    """BPTT through (7.14)–(7.19), one gate at a time.  Returns ``(dx, grads, dh0, dc0)``."""
+    W, U, b, V, steps = cache
+    H = U.shape[0]
+    Wb = [W[:, k * H:(k + 1) * H] for k in range(4)]
+    Ub = [U[:, k * H:(k + 1) * H] for k in range(4)]
+    Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
+    dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    dV = np.zeros((3, H), dtype=W.dtype)
+    dxs = []
+    dh_next = np.zeros_like(steps[0][1])
+    dc_next = np.zeros_like(steps[0][2])
+    for t in range(len(steps) - 1, -1, -1):
+        x_t, h_prev, c_prev, i, f, o, c_tilde, c = steps[t]
+        dh_t = dh[:, t] + dh_next
+        tc = np.tanh(c)
+        do = dh_t * tc                                         # (7.19)
+        dzo = do * o * (1 - o)                                 # (7.16)
+        dc = dc_next + dh_t * o * (1 - tc ** 2) + dzo * Vo     # (7.19) and the peephole of (7.16)
+        dzi = dc * c_tilde * i * (1 - i)                       # (7.18) → (7.14)
+        dzf = dc * c_prev * f * (1 - f)                        # (7.18) → (7.15)
+        dzc = dc * i * (1 - c_tilde ** 2)                      # (7.18) → (7.17)
+        dz = [dzi, dzf, dzo, dzc]
+        for k in range(4):
+            sl = slice(k * H, (k + 1) * H)
+            dW[:, sl] += x_t.T @ dz[k]
+            dU[:, sl] += h_prev.T @ dz[k]
+            db[sl] += dz[k].sum(axis=0)
+        dV[0] += (dzi * c_prev).sum(axis=0)
+        dV[1] += (dzf * c_prev).sum(axis=0)
+        dV[2] += (dzo * c).sum(axis=0)
+        dxs.append(sum(dz[k] @ Wb[k].T for k in range(4)))
+        dh_next = sum(dz[k] @ Ub[k].T for k in range(4))
+        dc_next = dc * f + dzi * Vi + dzf * Vf
+    grads = {"W": dW, "U": dU, "b": db}
+    if V is not None:
+        grads["V"] = dV
+    return np.stack(dxs[::-1], axis=1), grads, dh_next, dc_next
+
+
+def lstm_forward(x, W, U, b, V=None, h0=None, c0=None):
+    """Fast (7.14)–(7.19): one input GEMM for all steps, one fused 4-gate GEMM per step."""
+    N, T, D = x.shape
+    H = U.shape[0]
+    dt = np.result_type(x, W)
+    hs = np.empty((T + 1, N, H), dtype=dt)                # h_0..h_T, time major
+    cs = np.empty((T + 1, N, H), dtype=dt)
+    hs[0] = _state(h0, N, H, dt, "h0", "lstm")
+    cs[0] = _state(c0, N, H, dt, "c0", "lstm")
+    gates = np.empty((T, N, 4 * H), dtype=dt)             # activated [i, f, o, c̃]
+    tcs = np.empty((T, N, H), dtype=dt)                    # tanh(c_t)
+    xw = (x.reshape(N * T, D) @ W).reshape(N, T, 4 * H)
+    xw += b
+    xw = np.ascontiguousarray(xw.transpose(1, 0, 2))       # (T, N, 4H)
+    peep = V is not None
+    for t in range(T):
+        a = np.matmul(hs[t], U, out=gates[t])             # one fused GEMM for the 4 gates
+        a += xw[t]
+        c_prev, c = cs[t], cs[t + 1]
+        if peep:
+            a[:, :H] += V[0] * c_prev
+            a[:, H:2 * H] += V[1] * c_prev
+            _sigmoid(a[:, :2 * H], out=a[:, :2 * H])
+        else:
+            _sigmoid(a[:, :3 * H], out=a[:, :3 * H])
+        g = a[:, 3 * H:]
+        np.tanh(g, out=g)
+        np.multiply(a[:, H:2 * H], c_prev, out=c)         # f ⊙ c_{t-1}
+        c += a[:, :H] * g                                  # + i ⊙ c̃   (7.18)
+        o = a[:, 2 * H:3 * H]
+        if peep:
+            o += V[2] * c                                  # o sees c_t (7.16)
+            _sigmoid(o, out=o)
+        np.tanh(c, out=tcs[t])
+        np.multiply(o, tcs[t], out=hs[t + 1])              # (7.19)
+    h = hs[1:].transpose(1, 0, 2)
+    return h, (x, W, U, b, V, hs, cs, gates, tcs)
+
+
+def lstm_backward(dh, cache):
+    """Fast BPTT for the LSTM: one GEMM per step, then one GEMM each for dW, dU, dx."""
+    x, W, U, b, V, hs, cs, gates, tcs = cache
+    N, T, D = x.shape
+    H = U.shape[0]
+    dt = hs.dtype
+    dht = dh.transpose(1, 0, 2)
+    dz = np.empty((T, N, 4 * H), dtype=dt)
+    dh_next = np.zeros((N, H), dtype=dt)
+    dc = np.zeros((N, H), dtype=dt)
+    peep = V is not None
+    tmp = np.empty((N, H), dtype=dt)
+    UT = np.ascontiguousarray(U.T)         # a transposed view would send matmul off BLAS
+    for t in range(T - 1, -1, -1):
+        g = gates[t]
+        i, f, o, ct = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+        d = dz[t]
+        dzi, dzf, dzo, dzc = d[:, :H], d[:, H:2 * H], d[:, 2 * H:3 * H], d[:, 3 * H:]
+        dh_t = dh_next
+        dh_t += dht[t]                                     # total ∂J/∂h_t
+        tc = tcs[t]
+        # output gate: dzo = dh ⊙ tanh(c) ⊙ o(1 − o)
+        np.multiply(dh_t, tc, out=dzo)
+        dzo *= o
+        dzo *= 1.0 - o
+        # cell: dc += dh ⊙ o ⊙ (1 − tanh²c) (+ V_o ⊙ dzo)
+        np.multiply(tc, tc, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh_t
+        dc += tmp
+        if peep:
+            dc += V[2] * dzo
+        # input gate, forget gate, candidate
+        np.multiply(dc, ct, out=dzi)
+        dzi *= i
+        dzi *= 1.0 - i
+        np.multiply(dc, cs[t], out=dzf)
+        dzf *= f
+        dzf *= 1.0 - f
+        np.multiply(dc, i, out=dzc)
+        dzc *= 1.0 - ct * ct
+        dc *= f                                            # ∂J/∂c_{t-1}
+        if peep:
+            dc += V[0] * dzi
+            dc += V[1] * dzf
+        dh_next = np.matmul(d, UT, out=dh_t)              # one fused GEMM back through U
+    flat = dz.reshape(T * N, 4 * H)
+    dU = hs[:-1].reshape(T * N, H).T @ flat
+    xt = x.transpose(1, 0, 2).reshape(T * N, D)
+    dW = xt.T @ flat
+    db = flat.sum(axis=0)
+    dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
+    grads = {"W": dW, "U": dU, "b": db}
+    if peep:
+        grads["V"] = np.stack([(dz[:, :, :H] * cs[:-1]).sum(axis=(0, 1)),
+                               (dz[:, :, H:2 * H] * cs[:-1]).sum(axis=(0, 1)),
+                               (dz[:, :, 2 * H:3 * H] * cs[1:]).sum(axis=(0, 1))])
+    return dx, grads, dh_next, dc
+
+
+# ================================================================================== GRU (7.20)
+def gru_forward_reference(x, W, U, b, h0=None):
+    """(7.20)–(7.23) step by step: blocks [r, z, h̃] of the stacked parameters."""
+    N, T, _ = x.shape
+    H = U.shape[0]
+    Wr, Wz, Wc = (W[:, k * H:(k + 1) * H] for k in range(3))
+    Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
+    br, bz, bc = (b[k * H:(k + 1) * H] for k in range(3))
+    h = _state(h0, N, H, x.dtype, "h0", "gru")
+    steps, out = [], []
+    for t in range(T):
+        x_t = x[:, t]
+        r = F.logistic(x_t @ Wr + h @ Ur + br)                       # (7.20)
+        z = F.logistic(x_t @ Wz + h @ Uz + bz)                       # (7.21)
+        h_tilde = np.tanh(x_t @ Wc + (r * h) @ Uc + bc)              # (7.22): U(r ⊙ h_{t-1})
+        h_new = z * h + (1 - z) * h_tilde                            # (7.23)
+        steps.append((x_t, h, r, z, h_tilde))
+        out.append(h_new)
+        h = h_new
+    return np.stack(out, axis=1), (W, U, b, steps)
+
+
+def gru_backward_reference(dh, cache):
+    """BPTT through (7.20)–(7.23), one gate at a time.  Returns ``(dx, grads, dh0)``."""
+    W, U, b, steps = cache
+    H = U.shape[0]
+    Wb = [W[:, k * H:(k + 1) * H] for k in range(3)]
+    Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
+    dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    dxs = []
+    dh_next = np.zeros_like(steps[0][1])
+    for t in range(len(steps) - 1, -1, -1):
+        x_t, h_prev, r, z, h_tilde = steps[t]
+        dh_t = dh[:, t] + dh_next
+        dzc = dh_t * (1 - z) * (1 - h_tilde ** 2)               # (7.23) → (7.22)
+        dzz = dh_t * (h_prev - h_tilde) * z * (1 - z)           # (7.23) → (7.21)
+        drh = dzc @ Uc.T                                         # ∂J/∂(r ⊙ h_{t-1})
+        dzr = drh * h_prev * r * (1 - r)                         # (7.22) → (7.20)
+        rh = r * h_prev
+        for k, (dzk, inp) in enumerate(((dzr, h_prev), (dzz, h_prev), (dzc, rh))):
+            sl = slice(k * H, (k + 1) * H)
+            dW[:, sl] += x_t.T @ dzk
+            dU[:, sl] += inp.T @ dzk
+            db[sl] += dzk.sum(axis=0)
+        dxs.append(dzr @ Wb[0].T + dzz @ Wb[1].T + dzc @ Wb[2].T)
+        dh_next = dh_t * z + drh * r + dzr @ Ur.T + dzz @ Uz.T
+    return np.stack(dxs[::-1], axis=1), {"W": dW, "U": dU, "b": db}, dh_next
+
+
+def gru_forward(x, W, U, b, h0=None):
+    """Fast (7.20)–(7.23): one input GEMM, per step one fused [r, z] GEMM and one for U_c(r ⊙ h)."""
+    N, T, D = x.shape
+    H = U.shape[0]
+    dt = np.result_type(x, W)
+    hs = np.empty((T + 1, N, H), dtype=dt)
+    hs[0] = _state(h0, N, H, dt, "h0", "gru")
+    gates = np.empty((T, N, 3 * H), dtype=dt)              # activated [r, z, h̃]
+    rhs = np.empty((T, N, H), dtype=dt)                    # r ⊙ h_{t-1}
+    xw = (x.reshape(N * T, D) @ W).reshape(N, T, 3 * H)
+    xw += b
+    xw = np.ascontiguousarray(xw.transpose(1, 0, 2))
+    Urz, Uc = np.ascontiguousarray(U[:, :2 * H]), np.ascontiguousarray(U[:, 2 * H:])
+    for t in range(T):
+        g = gates[t]
+        h_prev = hs[t]
+        rz = np.matmul(h_prev, Urz, out=g[:, :2 * H])     # fused gate GEMM for r and z
+        rz += xw[t, :, :2 * H]
+        _sigmoid(rz, out=rz)
+        np.multiply(g[:, :H], h_prev, out=rhs[t])
+        n = np.matmul(rhs[t], Uc, out=g[:, 2 * H:])        # U_c (r ⊙ h_{t-1}), (7.22)
+        n += xw[t, :, 2 * H:]
+        np.tanh(n, out=n)
+        hn = hs[t + 1]                                     # (7.23): n + z ⊙ (h_{t-1} − n)
+        np.subtract(h_prev, n, out=hn)
+        hn *= g[:, H:2 * H]
+        hn += n
+    return hs[1:].transpose(1, 0, 2), (x, W, U, b, hs, gates, rhs)
+
+
+def gru_backward(dh, cache):
+    """Fast BPTT for the GRU: two GEMMs per step (U_cᵀ, then [U_r U_z]ᵀ), then one GEMM each."""
+    x, W, U, b, hs, gates, rhs = cache
+    N, T, D = x.shape
+    H = U.shape[0]
+    dt = hs.dtype
+    dht = dh.transpose(1, 0, 2)
+    dz = np.empty((T, N, 3 * H), dtype=dt)
+    dh_next = np.zeros((N, H), dtype=dt)
+    UcT, UrzT = np.ascontiguousarray(U[:, 2 * H:].T), np.ascontiguousarray(U[:, :2 * H].T)
+    drh = np.empty((N, H), dtype=dt)
+    for t in range(T - 1, -1, -1):
+        g = gates[t]
+        r, z, n = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
+        h_prev = hs[t]
+        d = dz[t]
+        dzr, dzz, dzc = d[:, :H], d[:, H:2 * H], d[:, 2 * H:]
+        dh_t = dh_next
+        dh_t += dht[t]
+        np.subtract(1.0, z, out=dzc)
+        dzc *= dh_t
+        dzc *= 1.0 - n * n
+        np.subtract(h_prev, n, out=dzz)
+        dzz *= dh_t
+        dzz *= z
+        dzz *= 1.0 - z
+        np.matmul(dzc, UcT, out=drh)
+        np.multiply(drh, h_prev, out=dzr)
+        dzr *= r
+        dzr *= 1.0 - r
+        dh_t *= z                                          # ∂h_t/∂h_{t-1} through z ⊙ h_{t-1}
+        drh *= r
+        dh_t += drh
+        dh_t += d[:, :2 * H] @ UrzT                        # fused GEMM back through U_r, U_z
+        dh_next = dh_t
+    flat = dz.reshape(T * N, 3 * H)
+    dU = np.empty_like(U)
+    dU[:, :2 * H] = hs[:-1].reshape(T * N, H).T @ flat[:, :2 * H]
+    dU[:, 2 * H:] = rhs.reshape(T * N, H).T @ flat[:, 2 * H:]
+    xt = x.transpose(1, 0, 2).reshape(T * N, D)
+    dW = xt.T @ flat
+    db = flat.sum(axis=0)
+    dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
+    return dx, {"W": dW, "U": dU, "b": db}, dh_next
+
+
+# ===================================================================================== layers
+class _Recurrent:
+    """Shared parts of the three layers (the layer protocol of `nndl.nn`)."""
+
+    gates = 1
+    regularized = ("W", "U")
+
+    def __init__(self, input_size, hidden_size, rng, dtype, reference):
+        self.input_size = _count(input_size, "input_size")
+        self.hidden_size = _count(hidden_size, "hidden_size")
+        self.reference = bool(reference)
+        rng = np.random.default_rng(rng)
+        D, H, G = self.input_size, self.hidden_size, self.gates
+        s = 1.0 / np.sqrt(H)                               # U(−1/√H, 1/√H), as PyTorch
+        self.params = {"W": rng.uniform(-s, s, (D, G * H)).astype(dtype),
+                       "U": rng.uniform(-s, s, (H, G * H)).astype(dtype),
+                       "b": np.zeros(G * H, dtype=dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._rng = rng                                    # for subclasses' extra parameters
+        self._cache = None
+        self.dh0 = None
+
+    def _input(self, x):
+        return _sequences(x, self.input_size, f"{type(self).__name__}({self.input_size}, "
+                                               f"{self.hidden_size})")
+
+    def _set_grads(self, grads):
+        for k, v in grads.items():
+            self.grads[k] = v.astype(self.params[k].dtype, copy=False)
+
+    def _check_backward(self, dh):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return _dh(dh, self._out_shape, type(self).__name__)
+
+    def __call__(self, x, *args, **kwargs):
+        return self.forward(x, *args, **kwargs)
+
+    @property
+    def num_params(self) -> int:
+        return int(sum(v.size for v in self.params.values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size})"
+
+
+class SRN(_Recurrent):
+    """Simple recurrent (Elman) network h_t = f(U h_{t−1} + W x_t + b), eq. (7.2).
+
+    ``activation``: "tanh" (default), "logistic", "relu" or "linear".  ``reference=True`` runs
+    the per-step reference kernels instead of the fast ones (same numbers, slower).
+    """
+
+    gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh", rng=None,
+                 dtype=np.float64, reference: bool = False) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        self.activation = activation
+        super().__init__(input_size, hidden_size, rng, dtype, reference)
+
+    def forward(self, x, h0=None):
+        x = self._input(x)
+        W, U, b = _unpack(self.params, "WUb")
+        fwd = srn_forward_reference if self.reference else srn_forward
+        h, self._cache = fwd(x, W, U, b, h0, self.activation)
+        self._out_shape = h.shape
+        return h
+
+    def backward(self, dh):
+        dh = self._check_backward(dh)
+        bwd = srn_backward_reference if self.reference else srn_backward
+        dx, grads, self.dh0 = bwd(dh, self._cache)
+        self._set_grads(grads)
+        return dx
+
+    def __repr__(self) -> str:
+        return f"SRN({self.input_size}, {self.hidden_size}, activation={self.activation!r})"
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory, eqs. (7.14)–(7.19) [Hochreiter and Schmidhuber, 1997].
+
+    Stacked blocks [i, f, o, c̃]; ``peephole=True`` (the draft's form) adds ``V`` (3, H), the
+    diagonals of V_i, V_f, V_o.  ``forget_bias`` initialises b_f (beyond the draft; 1.0 makes the
+    memory keep its content at the start of training).  ``forward(x, h0=None, c0=None)``;
+    after ``backward`` the gradients of the initial state are in ``dh0`` and ``dc0``.
+    """
+
+    gates = 4
+
+    def __init__(self, input_size: int, hidden_size: int, peephole: bool = True,
+                 forget_bias: float = 0.0, rng=None, dtype=np.float64,
+                 reference: bool = False) -> None:
+        super().__init__(input_size, hidden_size, rng, dtype, reference)
+        self.peephole = bool(peephole)
+        H = self.hidden_size
+        self.params["b"][H:2 * H] = forget_bias
+        if self.peephole:
+            s = 1.0 / np.sqrt(H)
+            self.params["V"] = self._rng.uniform(-s, s, (3, H)).astype(dtype)
+            self.grads["V"] = np.zeros_like(self.params["V"])
+        self.dc0 = None
+
+    def forward(self, x, h0=None, c0=None):
+        x = self._input(x)
+        W, U, b = _unpack(self.params, "WUb")
+        V = self.params.get("V")
+        fwd = lstm_forward_reference if self.reference else lstm_forward
+        h, self._cache = fwd(x, W, U, b, V, h0, c0)
+        self._out_shape = h.shape
+        return h
+
+    def backward(self, dh):
+        dh = self._check_backward(dh)
+        bwd = lstm_backward_reference if self.reference else lstm_backward
+        dx, grads, self.dh0, self.dc0 = bwd(dh, self._cache)
+        self._set_grads(grads)
+        return dx
+
+    def __repr__(self) -> str:
+        return f"LSTM({self.input_size}, {self.hidden_size}, peephole={self.peephole})"
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit, eqs. (7.20)–(7.23) [Cho et al., 2014; Chung et al., 2014].
+
+    Stacked blocks [r, z, h̃]; the reset gate multiplies h_{t−1} before U_c, as in (7.22).
+    ``update_bias`` initialises b_z (beyond the draft): with (7.23)'s convention a positive
+    value starts z_t near 1, i.e. the unit keeps h_{t−1}, like the LSTM's ``forget_bias``.
+    """
+
+    gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, update_bias: float = 0.0, rng=None,
+                 dtype=np.float64, reference: bool = False) -> None:
+        super().__init__(input_size, hidden_size, rng, dtype, reference)
+        H = self.hidden_size
+        self.params["b"][H:2 * H] = update_bias
+
+    def forward(self, x, h0=None):
+        x = self._input(x)
+        W, U, b = _unpack(self.params, "WUb")
+        fwd = gru_forward_reference if self.reference else gru_forward
+        h, self._cache = fwd(x, W, U, b, h0)
+        self._out_shape = h.shape
+        return h
+
+    def backward(self, dh):
+        dh = self._check_backward(dh)
+        bwd = gru_backward_reference if self.reference else gru_backward
+        dx, grads, self.dh0 = bwd(dh, self._cache)
+        self._set_grads(grads)
+        return dx
+
+
+class LastStep:
+    """(N, T, H) → (N, H): the last hidden state h_T, to put a `nndl.nn.Dense` head on it."""
+
+    regularized = ()
+
+    def __init__(self) -> None:
+        self.params, self.grads = {}, {}
+        self._shape = None
+
+    def forward(self, h):
+        h = as_real_array(h, "h")
+        if h.ndim != 3:
+            raise ValueError(f"LastStep expects hidden states of shape (N, T, H), got shape {h.shape}")
+        self._shape, self._dtype = h.shape, h.dtype
+        return h[:, -1]
+
+    def backward(self, dy):
+        if self._shape is None:
+            raise RuntimeError("LastStep.backward called before forward")
+        N, T, H = self._shape
+        dy = as_real_array(dy, "dy")
+        if dy.shape != (N, H):
+            raise ValueError(f"LastStep.backward: dy must have shape (N, H) = ({N}, {H}), got {dy.shape}")
+        dh = np.zeros(self._shape, dtype=np.result_type(dy, self._dtype))
+        dh[:, -1] = dy
+        return dh
+
+    def __repr__(self) -> str:
+        return "LastStep()"
+
+
+# ============================================================ gradient clipping (beyond the draft)
+def global_norm(grads) -> float:
+    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+
+
+def clip_grad_norm(grads, max_norm: float):
+    """Rescale all gradients together so that their global norm is at most ``max_norm``.
+
+    g ← g · max_norm/‖g‖ when ‖g‖ > max_norm [Pascanu et al., 2013]: the direction is kept, only
+    the step length is capped, so one exploding gradient cannot throw the parameters far away.
+    Beyond the draft.  Changes the arrays in place and returns the norm *before* clipping.
+    """
+    if isinstance(max_norm, (bool, np.bool_)) or not isinstance(max_norm, numbers.Real) \
+            or not np.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError(f"max_norm must be a positive finite number, got {max_norm!r}")
+    norm = global_norm(grads)
+    if norm > max_norm:
+        scale = max_norm / (norm + 1e-12)
+        for g in grads.values():
+            g *= scale
+    return norm
+
+
+# ========================================================================= the chapter's stories
+def with_spectral_radius(U, rho: float) -> np.ndarray:
+    """U scaled so that its spectral radius (largest |eigenvalue|) is ``rho``."""
+    U = np.asarray(U, dtype=np.float64)
+    return U * (rho / np.max(np.abs(np.linalg.eigvals(U))))
+
+
+def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
+    """‖∂h_t/∂h_0‖₂ for t = 1..T along one trajectory of h_t = f(U h_{t−1} + u_t), (7.6)–(7.7).
+
+    ``inputs`` (T, H) are the input terms u_t = W x_t + b already projected (one sequence);
+    U is in the code's row layout.  Returns ``(norms, bounds)``: the spectral norm of the
+    product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.
+    """
+    f, fprime = ACTIVATIONS[activation]
+    U = np.asarray(U, dtype=np.float64)
+    Hd = U.shape[0]
+    h = np.zeros(Hd) if h0 is None else np.asarray(h0, dtype=np.float64)
+    J = np.eye(Hd)
+    norms, bounds, bound = [], [], 1.0
+    for u in np.asarray(inputs, dtype=np.float64):
+        a = f(h @ U + u)
+        d = fprime(h) if printed else fprime(a)
+        step = U * d[None, :]
+        J = J @ step
+        bound *= np.linalg.norm(step, 2)
+        norms.append(np.linalg.norm(J, 2))
+        bounds.append(bound)
+        h = a
+    return np.array(norms), np.array(bounds)
+
+
+def additive_state(x, W, activation="tanh"):
+    """The gate-free memory (7.12)–(7.13): c_t = c_{t−1} + W g(x_t), h_t = tanh(c_t).
+
+    ``x`` (N, T, D), W in row layout (D, H).  Returns ``(c, h)``, both (N, T, H).  Without a
+    forget gate c_t is a running sum, so ‖c_t‖ grows without bound (like √t for zero-mean input,
+    like t otherwise) and h_t = tanh(c_t) saturates at ±1.
+    """
+    g, _ = ACTIVATIONS[activation]
+    x = as_real_array(x, "x")
+    c = np.cumsum(g(x) @ np.asarray(W), axis=1)
+    return c, np.tanh(c)
+
+
+# ============================================================================ training helpers
+def blas_threads(n):
+    """A context that limits the BLAS thread pool to ``n`` threads (no-op without threadpoolctl).
+
+    ``with rnn.blas_threads(1): ...`` runs NumPy's matrix products single-threaded; ``None``
+    changes nothing.  threadpoolctl comes with scikit-learn.
+    """
+    import contextlib
+
+    if n is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                                    # optional: scikit-learn brings it
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=int(n), user_api="blas")
+
+
+def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
+          clip=None, rng=None, n_threads=1):
+    """Mini-batch training of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
+
+    ``X`` (N, T, D), integer labels ``y`` (N,).  Each step draws ``batch_size`` sequences from
+    ``rng``, runs `nndl.nn.loss_and_grads`, clips the global gradient norm to ``clip`` if given
+    (`clip_grad_norm`) and takes one optimizer step.  Returns the list of batch losses.
+
+    ``n_threads=1`` runs BLAS single-threaded while training (if ``threadpoolctl`` is
+    installed; ``None`` leaves it alone): the per-step products of a small recurrent layer are
+    tiny, and on a busy machine waking a second BLAS thread for each of them cost 5–10× here.
+    """
+    from .nn import SoftmaxCrossEntropy, loss_and_grads
+
+    X = as_real_array(X, "X")
+    if X.ndim != 3:
+        raise ValueError(f"X must have shape (N, T, D), got shape {X.shape}")
+    y = np.asarray(y)
+    loss = SoftmaxCrossEntropy() if loss is None else loss
+    rng = np.random.default_rng(rng)
+    losses = []
+    with blas_threads(n_threads):
+        for _ in range(_count(steps, "steps")):
+            idx = rng.integers(0, X.shape[0], size=batch_size)
+            value, grads = loss_and_grads(model, X[idx], y[idx], loss)
+            if clip is not None:
+                clip_grad_norm(grads, clip)
+            optimizer.step(model.params, grads)
+            losses.append(value)
+    return losses
+
+
+def evaluate(model, X, y) -> float:
+    """Accuracy of argmax(model.forward(X)) against integer labels y."""
+    return float(np.mean(np.argmax(model.forward(X), axis=1) == np.asarray(y)))
+
+
+def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
+    """A long-lag memory task: name the first symbol of a sequence after ``lag`` steps.
+
+    Every step shows a random symbol out of ``symbols`` (one-hot on channels 1..symbols); channel 0
+    is a marker that is 1 at the first step only.  The label is the symbol shown with the marker,
+    so the network must keep it for ``lag`` − 1 steps while new symbols keep arriving on the same
+    channels.  Chance accuracy is 1/symbols.  Returns ``(X, y)``: X (n, lag, 1 + symbols) and
+    y (n,) int64.
+    """
+    n, lag, symbols = _count(n, "n"), _count(lag, "lag"), _count(symbols, "symbols")
+    rng = np.random.default_rng(rng)
+    s = rng.integers(0, symbols, size=(n, lag))
+    X = np.zeros((n, lag, 1 + symbols), dtype=dtype)
+    X[np.arange(n)[:, None], np.arange(lag)[None, :], 1 + s] = 1.0
+    X[:, 0, 0] = 1.0
+    return X, s[:, 0].astype(np.int64)
