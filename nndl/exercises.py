@@ -1,0 +1,280 @@
+"""Self-checking exercises: immediate right/wrong feedback without reading the solution.
+
+Every chapter's exercises (folded solutions on the site) have numerical parts. For each of them
+this module holds a small, fixed problem and computes the expected answer *itself*, by a route
+other than the closed form the solution derives: finite differences, a simulation, a search, or
+building the layer and counting. A reader works out the closed form and asks::
+
+    from nndl import exercises
+    p = exercises.problem("ch4.margin")      # the question and its data (NumPy arrays)
+    print(p["question"])
+    exercises.check("ch4.margin", my_answer) # prints ✓ or ✗ and returns True / False
+
+`check` never prints the expected value; on a wrong answer it says whether the shape or the
+value is off.  `keys()` lists the exercises, optionally for one chapter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from . import conv, functions, perceptron, rnn
+from .gradcheck import numerical_gradient, numerical_jacobian
+
+__all__ = ["problem", "check", "expected", "keys", "EXERCISES"]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One checkable question: ``make()`` builds its data, ``solve(data)`` the expected answer."""
+
+    chapter: int
+    exercise: str            # the chapter exercise it belongs to, e.g. "4.3", or "" for extras
+    question: str
+    make: Callable[[], dict]
+    solve: Callable[[dict], Any]
+    rtol: float = 1e-6
+    atol: float = 1e-8
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+# ------------------------------------------------------------------------------------ chapter 2
+def _ch2_quadratic():
+    r = _rng(21)
+    return {"A": r.normal(size=(4, 4)), "x": r.normal(size=4)}
+
+
+def _ch2_softmax_T():
+    return {"x": _rng(23).normal(size=5), "T": 0.5}
+
+
+# ------------------------------------------------------------------------------------ chapter 3
+def _worst_factor_argmin(d):
+    """Minimise max(|1 − λμ|, |1 − λL|) over 0 < λ < 2/L by a grid, then a finer grid."""
+    mu, L = d["mu"], d["L"]
+    lo, hi = 1e-12, 2.0 / L
+    for _ in range(4):
+        lam = np.linspace(lo, hi, 2001)
+        worst = np.maximum(np.abs(1 - lam * mu), np.abs(1 - lam * L))
+        i = int(np.argmin(worst))
+        lo, hi = lam[max(i - 1, 0)], lam[min(i + 1, lam.size - 1)]
+    lam = np.linspace(lo, hi, 2001)
+    worst = np.maximum(np.abs(1 - lam * mu), np.abs(1 - lam * L))
+    i = int(np.argmin(worst))
+    return float(lam[i]), float(worst[i])
+
+
+def _momentum_terminal(d):
+    """Run momentum on a constant gradient until the step stops changing."""
+    step = np.zeros_like(d["g"])
+    for _ in range(5000):
+        step = d["rho"] * step - d["lr"] * d["g"]
+    return step
+
+
+def _ch3_ridge():
+    r = _rng(31)
+    X = r.normal(size=(20, 2))
+    X = np.column_stack([X, X[:, 0]])                     # a duplicated feature: XᵀX singular
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 + 0.1 * r.normal(size=20)
+    return {"X": X, "y": y, "lam": 0.1}
+
+
+def _ridge_by_augmented_least_squares(d):
+    """(b, w) minimising (1/N)‖X̂ŵ − y‖² + λ‖w‖² as one ordinary least-squares problem."""
+    X, y, lam = d["X"], d["y"], d["lam"]
+    N, D = X.shape
+    X_hat = np.column_stack([np.ones(N), X])
+    penalty_rows = np.sqrt(N * lam) * np.eye(D + 1)[1:]     # √(Nλ)·w, the bias not penalised
+    A = np.vstack([X_hat, penalty_rows])
+    rhs = np.concatenate([y, np.zeros(D)])
+    return np.linalg.lstsq(A, rhs, rcond=None)[0]
+
+
+# ------------------------------------------------------------------------------------ chapter 4
+def _ch4_data():
+    X = np.array([[2.0, 1.0], [1.0, 3.0], [-1.0, -1.0], [-2.0, 0.5], [0.5, 2.0]])
+    y = np.array([1, 1, -1, -1, 1])
+    return {"X_hat": perceptron.augment(X), "y": y, "w": np.array([0.5, 1.0, 1.0])}
+
+
+def _ch4_bound(d):
+    return perceptron.radius(d["X_hat"]) ** 2 / perceptron.margin(d["X_hat"], d["y"], d["w"]) ** 2
+
+
+def _xor_separable(_):
+    X, y = perceptron.make_xor()
+    run = perceptron.perceptron(perceptron.augment(X), y, epochs=100, if_not_converged="return")
+    return bool(run.converged)
+
+
+# ------------------------------------------------------------------------------------ chapter 5
+def _ch5_logits():
+    return {"Z": _rng(51).normal(size=(5, 4)), "labels": np.array([0, 3, 1, 1, 2])}
+
+
+def _mean_softmax_ce_grad(d):
+    Z, labels = d["Z"], d["labels"]
+    J = lambda V: float(-np.mean(functions.log_softmax(V)[np.arange(len(labels)), labels]))
+    return numerical_gradient(J, Z.copy())
+
+
+# ------------------------------------------------------------------------------------ chapter 6
+def _out_side(H, k, S, P):
+    out = conv.correlate2d(np.zeros((1, 1, H, H)), np.zeros((1, 1, k, k)), stride=S, padding=P)
+    return out.shape[-1]
+
+
+def _same_padding(d):
+    return next(P for P in range(d["k"]) if _out_side(d["H"], d["k"], 1, P) == d["H"])
+
+
+def _s2_connections(_):
+    pool = conv.Subsampling(6)
+    side = conv.avg_pool2d(np.zeros((1, 6, 28, 28))).shape[-1]
+    neurons = 6 * side * side
+    return neurons * (2 * 2 + 1), pool.num_trainable
+
+
+# ------------------------------------------------------------------------------------ chapter 7
+def _ch7_step():
+    r = _rng(71)
+    return {"W": 0.5 * r.normal(size=(3, 4)), "U": 0.5 * r.normal(size=(4, 4)),
+            "b": 0.1 * r.normal(size=4), "x_t": r.normal(size=3), "h_prev": r.normal(size=4)}
+
+
+def _srn_step_jacobian(d):
+    step = lambda h: np.tanh(h @ d["U"] + d["x_t"] @ d["W"] + d["b"])
+    return numerical_jacobian(step, d["h_prev"].copy())
+
+
+EXERCISES: dict[str, Exercise] = {
+    "ch2.quadratic_gradient": Exercise(
+        2, "2.1", "Gradient of f(x) = xᵀAx at the given x (denominator layout, shape (4,)).",
+        _ch2_quadratic, lambda d: numerical_gradient(lambda v: v @ d["A"] @ v, d["x"].copy())),
+    "ch2.hadamard_jacobian": Exercise(
+        2, "2.2", "Jacobian of f(x) = x ⊙ x at the given x (shape (6, 6)).",
+        lambda: {"x": _rng(22).normal(size=6)},
+        lambda d: numerical_jacobian(lambda v: v * v, d["x"].copy())),
+    "ch2.softmax_temperature_jacobian": Exercise(
+        2, "2.3", "Jacobian of softmax(x / T) at the given x and T, denominator layout (5, 5).",
+        _ch2_softmax_T,
+        lambda d: numerical_jacobian(lambda v: functions.softmax(v / d["T"]), d["x"].copy())),
+    "ch2.log_softmax_jacobian": Exercise(
+        2, "2.4", "Jacobian of log softmax(x) at the given x in the book's denominator layout (4, 4).",
+        lambda: {"x": _rng(24).normal(size=4)},
+        lambda d: numerical_jacobian(functions.log_softmax, d["x"].copy())),
+    "ch3.ridge_solution": Exercise(
+        3, "3.1", "The ridge minimiser ŵ = b ⊕ w of (1/N)‖X̂ŵ − y‖² + λ‖w‖² (bias not penalised), shape (4,).",
+        _ch3_ridge, _ridge_by_augmented_least_squares),
+    "ch3.best_learning_rate": Exercise(
+        3, "3.2", "The fixed learning rate λ* minimising max(|1 − λμ|, |1 − λL|) for the given μ, L.",
+        lambda: {"mu": 0.4, "L": 10.0}, lambda d: _worst_factor_argmin(d)[0], rtol=1e-5),
+    "ch3.best_rate_factor": Exercise(
+        3, "3.2", "The worst per-step error factor at λ*, for the given μ, L.",
+        lambda: {"mu": 0.4, "L": 10.0}, lambda d: _worst_factor_argmin(d)[1], rtol=1e-5),
+    "ch3.momentum_terminal_step": Exercise(
+        3, "3.4", "The limit of the momentum step Δθ_t for a constant gradient g (shape (2,)).",
+        lambda: {"g": np.array([0.5, -1.0]), "lr": 0.1, "rho": 0.9}, _momentum_terminal),
+    "ch4.margin": Exercise(
+        4, "", "The margin γ (Definition 4.1) of the augmented data X_hat, labels y, for the direction w.",
+        _ch4_data, lambda d: perceptron.margin(d["X_hat"], d["y"], d["w"])),
+    "ch4.mistake_bound": Exercise(
+        4, "4.3", "The bound R²/γ² of Theorem 4.1 for X_hat, y and the separating direction w.",
+        _ch4_data, _ch4_bound),
+    "ch4.xor_separable": Exercise(
+        4, "4.2", "Are the four XOR points linearly separable (True or False)?",
+        lambda: {"X": perceptron.make_xor()[0], "y": perceptron.make_xor()[1]}, _xor_separable),
+    "ch5.tanh_max_derivative": Exercise(
+        5, "5.1", "The largest value of tanh′(x) over all real x.",
+        lambda: {}, lambda d: float(np.max(functions.tanh_derivative(np.linspace(-5, 5, 100001))))),
+    "ch5.output_delta": Exercise(
+        5, "5.3", "∂J/∂Z for the mean softmax cross-entropy of the logits Z (rows) and labels (shape (5, 4)).",
+        _ch5_logits, _mean_softmax_ce_grad),
+    "ch6.output_size": Exercise(
+        6, "6.1", "The output side of an H × H map after a k × k filter with stride S and padding P.",
+        lambda: {"H": 28, "k": 3, "S": 2, "P": 1},
+        lambda d: _out_side(d["H"], d["k"], d["S"], d["P"])),
+    "ch6.same_padding": Exercise(
+        6, "6.1", "The zero padding P that keeps an H × H map H × H under a k × k filter with stride 1.",
+        lambda: {"H": 32, "k": 5}, _same_padding),
+    "ch6.c3_params_without_table": Exercise(
+        6, "6.3", "The trainable parameters of LeNet-5's C3 if every C3 map read all six S2 maps.",
+        lambda: {}, lambda d: conv.Conv2D(6, 16, 5).num_trainable),
+    "ch6.lenet_s2": Exercise(
+        6, "", "LeNet-5's S2 (6 maps, 2 × 2 subsampling of 28 × 28): (connections, trainable parameters).",
+        lambda: {}, _s2_connections),
+    "ch7.param_counts": Exercise(
+        7, "7.2", "The parameters of SRN(D, H), LSTM(D, H) with peepholes and GRU(D, H) for D = 64, H = 128, "
+        "biases included: (srn, lstm, gru).",
+        lambda: {"D": 64, "H": 128},
+        lambda d: tuple(cls(d["D"], d["H"]).num_params for cls in (rnn.SRN, rnn.LSTM, rnn.GRU))),
+    "ch7.one_step_jacobian": Exercise(
+        7, "7.1", "∂h_t/∂h_{t−1} of one tanh SRN step h_t = tanh(h_prev @ U + x_t @ W + b) (code layout), "
+        "in denominator layout, shape (4, 4).",
+        _ch7_step, _srn_step_jacobian),
+}
+
+
+def keys(chapter: int | None = None) -> list[str]:
+    """The exercise keys, all or those of one chapter, in chapter order."""
+    return [k for k, e in EXERCISES.items() if chapter is None or e.chapter == chapter]
+
+
+def _get(key: str) -> Exercise:
+    if key not in EXERCISES:
+        raise KeyError(f"unknown exercise {key!r}; known: {', '.join(EXERCISES)}")
+    return EXERCISES[key]
+
+
+def problem(key: str) -> dict:
+    """The question and the data of exercise ``key`` (fresh copies, safe to modify)."""
+    ex = _get(key)
+    data = ex.make()
+    data["question"] = ex.question
+    data["exercise"] = ex.exercise
+    return data
+
+
+def expected(key: str):
+    """The expected answer, computed now (by finite differences, simulation, search or counting)."""
+    ex = _get(key)
+    value = ex.solve(ex.make())
+    return value
+
+
+def _compare(answer, value, ex: Exercise) -> tuple[bool, str]:
+    if isinstance(value, bool):
+        ok = isinstance(answer, (bool, np.bool_)) and bool(answer) == value
+        return ok, "" if ok else "expected True or False; this is not it"
+    try:
+        got = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False, f"the answer must be a number or an array of numbers, got {type(answer).__name__}"
+    want = np.asarray(value, dtype=np.float64)
+    if got.shape != want.shape:
+        return False, f"the answer should have shape {want.shape}, got {got.shape}"
+    if not np.all(np.isfinite(got)):
+        return False, "the answer contains NaN or infinity"
+    if np.allclose(got, want, rtol=ex.rtol, atol=ex.atol):
+        return True, ""
+    if want.ndim == 2 and want.shape[0] == want.shape[1] and np.allclose(got.T, want, rtol=ex.rtol, atol=ex.atol):
+        return False, "that is the transpose: check the layout (the book uses the denominator layout)"
+    return False, "the shape is right but the values are not"
+
+
+def check(key: str, answer, quiet: bool = False) -> bool:
+    """Compare ``answer`` with exercise ``key``'s expected value; print ✓ or ✗ (unless ``quiet``).
+
+    Returns True when right.  The expected value is never printed.
+    """
+    ex = _get(key)
+    ok, why = _compare(answer, ex.solve(ex.make()), ex)
+    if not quiet:
+        print(f"✓ {key}: right." if ok else f"✗ {key}: not yet. {why}".rstrip())
+    return ok
