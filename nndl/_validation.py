@@ -1,6 +1,8 @@
 """Input checks shared by the public entry points: clear errors instead of deep NumPy tracebacks."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -53,3 +55,12 @@ def as_label_array(y, name: str = "y") -> np.ndarray:
             f"{name} must hold class labels 0, 1, ..., C-1; found the negative label {labels.min()}"
         )
     return labels
+
+
+def as_count(value, name: str, minimum: int = 1) -> int:
+    """``value`` as a Python int >= ``minimum``; bools and floats raise ``TypeError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)

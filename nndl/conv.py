@@ -35,12 +35,11 @@ The layers follow the layer protocol of `nndl.nn` (``params``, ``grads``, ``forw
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validation import as_real_array
+from ._validation import as_count as _int, as_real_array
 from .nn import Activation, Dense, Layer, Sequential
 
 __all__ = [
@@ -59,14 +58,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ validation
-def _int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _pair(value, name: str, minimum: int) -> tuple[int, int]:
     if isinstance(value, (tuple, list)):
         if len(value) != 2:

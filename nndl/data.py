@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_real_array
+from ._validation import as_count as _count, as_real_array
 
 __all__ = [
     "make_linear_regression", "make_polynomial_regression", "polynomial_features",
@@ -21,15 +21,6 @@ __all__ = [
     "load_digits", "load_iris", "load_breast_cancer",
     "resize_bilinear", "load_digits_32", "read_idx",
 ]
-
-
-def _count(value, name: str, minimum: int = 1) -> int:
-    """``value`` as a Python int >= ``minimum`` (bools and floats are refused)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _nonnegative(value, name: str) -> float:

@@ -49,7 +49,7 @@ import numbers
 import numpy as np
 
 from . import functions as F
-from ._validation import as_label_array, as_real_array
+from ._validation import as_count as _count, as_label_array, as_real_array
 from .gradcheck import numerical_gradient, relative_error
 
 __all__ = [
@@ -60,14 +60,6 @@ __all__ = [
 
 #: The initialization methods of `init_weights`.
 INITS = ("small", "glorot", "he")
-
-
-def _count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 def _nonnegative(value, name: str) -> float:

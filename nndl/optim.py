@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ._validation import as_real_array
+from ._validation import as_count as _count, as_real_array
 
 __all__ = [
     "Optimizer", "GD", "Momentum", "AdaGrad", "AdaDelta", "RMSprop", "Adam",
@@ -277,14 +277,6 @@ class Adam(Optimizer):
 
 
 # --------------------------------------------------------------------------------- helpers
-def _count(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[np.ndarray]:
     """Index arrays that cover range(n) exactly once: one epoch of mini-batches.
 

@@ -52,7 +52,7 @@ import numbers
 import numpy as np
 
 from . import functions as F
-from ._validation import as_real_array
+from ._validation import as_count as _count, as_real_array
 
 __all__ = [
     "SRN", "LSTM", "GRU", "LastStep", "ACTIVATIONS",
@@ -83,14 +83,6 @@ def _sigmoid(z, out=None):
 
 
 # --------------------------------------------------------------------------------- validation
-def _count(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
 def _sequences(x, D: int, who: str) -> np.ndarray:
     x = as_real_array(x, "x")
     if x.ndim != 3 or x.shape[2] != D or x.shape[0] == 0 or x.shape[1] == 0:

@@ -167,7 +167,7 @@ def test_importing_nndl_data_does_not_import_sklearn():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="n must be at least 1"):
+    with pytest.raises(ValueError, match="n must be >= 1"):
         data.make_linear_regression(0, 2)
     with pytest.raises(ValueError, match="noise"):
         data.make_linear_regression(5, 2, noise=-1)
