@@ -15,12 +15,13 @@ value is off.  `keys()` lists the exercises, optionally for one chapter.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from . import conv, functions, perceptron, rnn
+from . import conv, functions, nn, perceptron, rnn
 from .gradcheck import numerical_gradient, numerical_jacobian
 
 __all__ = ["problem", "check", "expected", "keys", "EXERCISES"]
@@ -41,6 +42,42 @@ class Exercise:
 
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+# ------------------------------------------------------------------------------------ chapter 1
+def _threshold_functions(d):
+    """How many Boolean functions of ``n_inputs`` inputs a single threshold unit computes.
+
+    Every truth table goes to the perceptron (Algorithm 4.1) on the augmented corners of the cube:
+    on a linearly separable table it stops after finitely many updates (Theorem 4.1); on any other
+    table its weights return to an earlier epoch's, which `perceptron` detects.
+    """
+    corners = np.array(list(itertools.product((0.0, 1.0), repeat=d["n_inputs"])))
+    X_hat = perceptron.augment(corners)
+    separable = 0
+    for table in itertools.product((-1, 1), repeat=len(corners)):
+        run = perceptron.perceptron(X_hat, np.array(table), epochs=10_000, if_not_converged="return")
+        if run.cycle is None and not run.converged:
+            raise RuntimeError(f"the perceptron neither converged nor cycled on the table {table}")
+        separable += bool(run.converged)
+    return separable
+
+
+def _largest_finite_exp(d):
+    """The largest x of the given float type whose exp(x) is finite, by bisection on that type's grid."""
+    real = np.dtype(d["dtype"]).type
+    lo, hi = real(0.0), real(1.0)
+    with np.errstate(over="ignore"):
+        while np.isfinite(np.exp(hi)):                       # bracket: exp(lo) finite, exp(hi) not
+            lo, hi = hi, real(2 * hi)
+        while True:
+            mid = real(lo + (hi - lo) / 2)
+            if mid <= lo or mid >= hi:                       # lo and hi are neighbours on the grid
+                return float(lo)
+            if np.isfinite(np.exp(mid)):
+                lo = mid
+            else:
+                hi = mid
 
 
 # ------------------------------------------------------------------------------------ chapter 2
@@ -154,6 +191,18 @@ def _srn_step_jacobian(d):
 
 
 EXERCISES: dict[str, Exercise] = {
+    "ch1.threshold_functions": Exercise(
+        1, "1.1", "How many of the 16 Boolean functions of two binary inputs can one threshold unit "
+        "(output 1 when w1·x1 + w2·x2 + b > 0, else 0) compute?",
+        lambda: {"n_inputs": 2}, _threshold_functions),
+    "ch1.mlp_parameters": Exercise(
+        1, "1.2", "The number of weights and biases of a fully connected network with the given layer "
+        "sizes (inputs first).",
+        lambda: {"sizes": (784, 100, 10)}, lambda d: nn.mlp(d["sizes"], rng=0).num_params),
+    "ch1.exp_overflow_float32": Exercise(
+        1, "1.3", "The largest logit x for which exp(x) is still finite in single precision (float32), "
+        "to at least two decimals.",
+        lambda: {"dtype": "float32"}, _largest_finite_exp, rtol=5e-5),
     "ch2.quadratic_gradient": Exercise(
         2, "2.1", "Gradient of f(x) = xᵀAx at the given x (denominator layout, shape (4,)).",
         _ch2_quadratic, lambda d: numerical_gradient(lambda v: v @ d["A"] @ v, d["x"].copy())),

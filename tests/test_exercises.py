@@ -2,6 +2,8 @@
 forms the chapters' solutions derive, and `check` accepts right answers and rejects wrong ones."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,26 @@ from nndl import exercises
 from nndl.functions import softmax
 
 
+def _threshold_tables_by_search(n: int) -> int:
+    """Distinct truth tables of units [w·x + b > 0] over small integer weights and half-integer
+    biases (no ties at 0): enough for every threshold function of up to three inputs."""
+    corners = np.array(list(itertools.product((0, 1), repeat=n)))
+    tables = set()
+    for w in itertools.product(range(-2, 3), repeat=n):
+        for b in np.arange(-n - 2.5, n + 3.0):
+            tables.add(tuple(corners @ np.array(w) + b > 0))
+    return len(tables)
+
+
 def _closed_form(key: str, d: dict):
     """The answer as the chapter's folded solution derives it, from the problem's data."""
+    if key == "ch1.threshold_functions":
+        return _threshold_tables_by_search(d["n_inputs"])
+    if key == "ch1.mlp_parameters":
+        sizes = d["sizes"]
+        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if key == "ch1.exp_overflow_float32":
+        return 128 * np.log(2) + np.log1p(-2.0 ** -24)           # log of (2 − 2⁻²³)·2¹²⁷
     if key == "ch2.quadratic_gradient":
         return (d["A"] + d["A"].T) @ d["x"]
     if key == "ch2.hadamard_jacobian":
@@ -66,7 +86,7 @@ KEYS = exercises.keys()
 
 
 def test_every_chapter_with_exercises_has_checkable_ones():
-    assert {exercises.EXERCISES[k].chapter for k in KEYS} == {2, 3, 4, 5, 6, 7}
+    assert {exercises.EXERCISES[k].chapter for k in KEYS} == {1, 2, 3, 4, 5, 6, 7}
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -110,6 +130,25 @@ def test_feedback_names_the_problem_without_revealing_the_answer(capsys):
     assert "number" in out and "0.66" not in out
     assert not exercises.check("ch4.xor_separable", 0)          # a bool is expected, not 0
     assert not exercises.check("ch5.tanh_max_derivative", float("nan"))
+
+
+def test_threshold_count_matches_a_weight_search_beyond_two_inputs():
+    # The perceptron-based count of the module against the search, for 1 and 3 inputs as well
+    # (4, 14 and 104 threshold functions of 1, 2 and 3 inputs).
+    solve = exercises.EXERCISES["ch1.threshold_functions"].solve
+    counts = [solve({"n_inputs": n}) for n in (1, 2, 3)]
+    assert counts == [_threshold_tables_by_search(n) for n in (1, 2, 3)]
+    assert counts[1] == 2 ** 4 - 2                                  # all but XOR and XNOR
+
+
+def test_chapter_1_common_slips_are_rejected():
+    assert not exercises.check("ch1.threshold_functions", 16, quiet=True)    # "every function"
+    assert not exercises.check("ch1.threshold_functions", 15, quiet=True)    # XNOR forgotten
+    assert not exercises.check("ch1.mlp_parameters", 784 * 100 + 100 * 10, quiet=True)  # no biases
+    assert not exercises.check("ch1.exp_overflow_float32", np.log(np.finfo(np.float64).max), quiet=True)
+    assert not exercises.check("ch1.exp_overflow_float32", 88.7, quiet=True)
+    assert exercises.check("ch1.exp_overflow_float32", 88.72, quiet=True)   # two decimals suffice
+    assert exercises.check("ch1.exp_overflow_float32", np.log(np.finfo(np.float32).max), quiet=True)
 
 
 def test_unknown_key_lists_the_known_ones():
