@@ -368,3 +368,18 @@ def test_torch_oracle():
     np.testing.assert_allclose(conv.correlate2d(x, w, 2, 1), ref, atol=1e-12)
     ref = torch.nn.functional.max_pool2d(torch.from_numpy(x), 2).numpy()
     np.testing.assert_array_equal(conv.max_pool2d(x), ref)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_correlate2d_chunked_equals_reference(shape, monkeypatch):
+    """With a tiny chunk budget every image gets its own im2col chunk; results must not change."""
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)
+    N, C, H, W, K, kh, kw, s, p = shape
+    rng = _rng(7 + sum(shape))
+    x, w = rng.normal(size=(N + 2, C, H, W)), rng.normal(size=(K, C, kh, kw))
+    y = conv.correlate2d(x, w, s, p)
+    np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
+    dy = rng.normal(size=y.shape)
+    for fast, ref in zip(conv.correlate2d_backward(dy, x, w, s, p),
+                         conv.correlate2d_backward_reference(dy, x, w, s, p)):
+        np.testing.assert_allclose(fast, ref, atol=1e-12)
