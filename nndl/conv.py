@@ -37,9 +37,12 @@ The layers follow the layer protocol of `nndl.nn` (``params``, ``grads``, ``forw
 from __future__ import annotations
 
 
+import functools
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from . import _parallel
 from ._validation import as_count as _int, as_real_array
 from .nn import Activation, Dense, Layer, Sequential
 
@@ -196,11 +199,20 @@ class _Geometry:
         return as_strided(yf, (*yf.shape[:2], self.Ho, self.Wo), (sN, sK, self.row * sl, sl),
                           writeable=yf.flags.writeable)
 
+    def threads(self, K: int) -> int:
+        """Threads for the batch: all cores when one image's GEMM (K·R·L) is too small for BLAS to
+        split it (LeNet's layers), one when BLAS threads every product itself (the mid layer)."""
+        R = self.x_shape[1] * self.kh * self.kw
+        return _parallel.num_threads() if K * R * self.L < _SMALL_GEMM else 1
+
     def chunks(self, itemsize: int):
-        """Slices of the batch whose columns fit in ``_CHUNK_BYTES`` (so im2col stays in cache)."""
+        """Equal slices of the batch whose im2col columns fit in ``_CHUNK_BYTES`` (so the copy stays
+        in cache), a multiple of 4 of them (balanced on 1, 2 or 4 threads).  They depend only on
+        the shapes, so results do not depend on the number of threads."""
         N, C = self.x_shape[:2]
         per_image = C * self.kh * self.kw * self.L * itemsize
-        step = max(1, min(N, _CHUNK_BYTES // per_image))
+        n = -(-N * per_image // _CHUNK_BYTES)
+        step = -(-N // min(N, -(-n // 4) * 4))
         return [slice(a, min(a + step, N)) for a in range(0, N, step)]
 
     def col2im(self, dxf, dcols, batch=slice(None)) -> None:
@@ -217,6 +229,8 @@ class _Geometry:
 #: Bytes of im2col columns built at once: small enough for the L2/L3 caches, large enough that
 #: the per-chunk Python overhead (one copy, one matmul, kh·kw additions) stays negligible.
 _CHUNK_BYTES = 1 << 21
+#: K·R·L below which one image's GEMM runs on one core in OpenBLAS (its threshold is 65536·4).
+_SMALL_GEMM = 1 << 21
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
@@ -252,12 +266,14 @@ def _correlate(x, W2, g: _Geometry):
     v = g.windows(xf)
     N, K, R = x.shape[0], W2.shape[0], W2.shape[1]
     yf = np.empty((N, K, g.L), dtype=x.dtype)
-    chunks = g.chunks(x.itemsize)
-    buf = np.empty((chunks[0].stop, *v.shape[1:]), dtype=x.dtype)
-    for b in chunks:
-        cols = buf[:b.stop - b.start]
+
+    def chunk(b):
+        cols = np.empty((b.stop - b.start, *v.shape[1:]), dtype=x.dtype)
         np.copyto(cols, v[b])
         np.matmul(W2, cols.reshape(-1, R, g.L), out=yf[b])
+
+    threads = g.threads(K)
+    _parallel.map_in_order(chunk, g.chunks(x.itemsize), threads)
     return np.ascontiguousarray(g.positions(yf)), xf
 
 
@@ -269,16 +285,33 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
     g.positions(d)[...] = dy                               # δ of the dropped columns is 0
     v = g.windows(xf)
     dxf = np.zeros(xf.shape, dtype=dy.dtype)
-    dW = np.zeros((K, R), dtype=dy.dtype)
-    chunks = g.chunks(xf.itemsize)
-    buf = np.empty((chunks[0].stop, *v.shape[1:]), dtype=xf.dtype)
-    for b in chunks:
-        cols = buf[:b.stop - b.start]
+
+    def chunk(b):
+        cols = np.empty((b.stop - b.start, *v.shape[1:]), dtype=xf.dtype)
         np.copyto(cols, v[b])
-        dWb, dcols = _conv_grads(d[b], cols.reshape(-1, R, g.L), W2)
-        dW += dWb
+        dW, dcols = _conv_grads(d[b], cols.reshape(-1, R, g.L), W2)
         g.col2im(dxf, dcols, b)
-    return np.ascontiguousarray(g.unpad(dxf)), dW
+        return dW
+
+    dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), g.threads(K))
+    return np.ascontiguousarray(g.unpad(dxf)), functools.reduce(np.add, dWs)
+
+
+def _conv_grads(d, cols, W2):
+    """dW (K, R) and dcols (N, R, P) from d = dY (N, K, P), cols (N, R, P) and W2 (K, R).
+
+    Many positions P: batched matmuls, ``dWᵀ = Σ_n cols_n @ dY_nᵀ`` (faster in OpenBLAS than
+    ``dY_n @ cols_nᵀ`` for LeNet's shapes) and ``dcols = Wᵀ @ dY``, no copies.  Few positions
+    (LeNet's C5 has P = 1): a batch of tiny products is slow, so fold the batch into one GEMM each
+    (copying d and cols is cheap when P is small).
+    """
+    N, K, P = d.shape
+    if P >= 64:
+        return np.matmul(cols, d.transpose(0, 2, 1)).sum(axis=0).T, np.matmul(W2.T, d)
+    dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
+    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, -1)                       # (K, R)
+    dcols = (W2.T @ dk).reshape(-1, N, P).transpose(1, 0, 2)                   # (N, R, P)
+    return dW, dcols
 
 
 def _check_geometry(x, w, stride, padding):
@@ -403,22 +436,6 @@ def correlate2d_backward(dy, x, w, stride: int = 1, padding: int = 0):
     dx, dw = _correlate_grads(dy.astype(dtype, copy=False), g.pad(x.astype(dtype, copy=False)),
                               w.reshape(K, -1).astype(dtype, copy=False), g)
     return dx, dw.reshape(w.shape)
-
-
-def _conv_grads(d, cols, W2):
-    """dW (K, R) and dcols (N, R, P) from d = dY (N, K, P), cols (N, R, P) and W2 (K, R).
-
-    Many positions P: one batched matmul per sample (``dY_n @ cols_nᵀ`` summed, ``Wᵀ @ dY``),
-    no copies.  Few positions (LeNet's C5 has P = 1): the batch of tiny products is slow, so
-    fold the batch into one GEMM instead (copying d and cols is cheap when P is small).
-    """
-    N, K, P = d.shape
-    if P >= 64:
-        return np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0), np.matmul(W2.T, d)
-    dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
-    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, -1)                       # (K, R)
-    dcols = (W2.T @ dk).reshape(-1, N, P).transpose(1, 0, 2)                   # (N, R, P)
-    return dW, dcols
 
 
 def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):

@@ -383,3 +383,27 @@ def test_correlate2d_chunked_equals_reference(shape, monkeypatch):
     for fast, ref in zip(conv.correlate2d_backward(dy, x, w, s, p),
                          conv.correlate2d_backward_reference(dy, x, w, s, p)):
         np.testing.assert_allclose(fast, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_conv2d_results_do_not_depend_on_the_number_of_threads(threads, monkeypatch):
+    rng = _rng(11)
+    x = rng.normal(size=(9, 6, 14, 14))
+    dy = rng.normal(size=(9, 16, 10, 10))
+
+    def run():
+        layer = conv.Conv2D(6, 16, 5, rng=0)
+        return layer.forward(x), layer.backward(dy), layer.grads["W"]
+
+    monkeypatch.setenv("NNDL_NUM_THREADS", "1")
+    expected = run()
+    monkeypatch.setenv("NNDL_NUM_THREADS", threads)
+    for got, want in zip(run(), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_bad_thread_count_is_a_clear_error(value, monkeypatch):
+    monkeypatch.setenv("NNDL_NUM_THREADS", value)
+    with pytest.raises(ValueError, match="NNDL_NUM_THREADS must be a positive integer"):
+        conv.correlate2d(np.ones((2, 1, 5, 5)), np.ones((1, 1, 3, 3)))
