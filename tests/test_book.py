@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -42,6 +43,87 @@ def test_every_notebook_is_in_the_toc():
 def test_toc_has_front_matter_chapters_and_back_matter():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     assert [p["caption"] for p in toc["parts"]] == ["Front matter", "Chapters", "Back matter"]
+
+
+GLOSSARY = ROOT / "book" / "glossary.md"
+
+
+def _glossary_tables() -> tuple[list[list[str]], list[list[str]]]:
+    """The rows (cells without the header) of the glossary's English table and pinyin table."""
+    text = GLOSSARY.read_text(encoding="utf-8")
+    english, pinyin = text.split("## Sorted by English", 1)[1].split("## 按拼音排序", 1)
+
+    def rows(block):
+        lines = [line for line in block.splitlines() if line.startswith("| ")]
+        return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines[1:]]
+
+    return rows(english), rows(pinyin)
+
+
+def _pinyin_key(pinyin: str) -> str:
+    """Pinyin order: letters only, tone marks and spaces ignored (ǜ sorts as u)."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", pinyin) if not unicodedata.combining(c))
+    return plain.replace(" ", "").lower()
+
+
+def _notebook_sections() -> dict[str, str]:
+    """The markdown a MyST target introduces, by label: from the heading after ``(label)=`` to the
+    next heading of the same or a higher level; ``doc:<stem>`` is a chapter's introduction (before
+    its first section). Whitespace is collapsed so that terms broken across lines still match."""
+    sections = {}
+    for path in NOTEBOOKS:
+        lines = "\n".join("".join(c["source"]) for c in load(path)["cells"]
+                          if c["cell_type"] == "markdown").splitlines()
+        headings = [(i, len(m.group(1))) for i, line in enumerate(lines)
+                    if (m := re.match(r"(#+) ", line))]
+        first_section = next(i for i, level in headings if level == 2)
+        sections[f"doc:{path.stem}"] = " ".join(" ".join(lines[:first_section]).split())
+        for i, line in enumerate(lines):
+            if m := re.fullmatch(r"\((.+)\)=", line.strip()):
+                start, level = next((j, lv) for j, lv in headings if j > i)
+                end = next((j for j, lv in headings if j > start and lv <= level), len(lines))
+                assert m.group(1) not in sections, f"target {m.group(1)} defined twice"
+                sections[m.group(1)] = " ".join(" ".join(lines[start:end]).split())
+    return sections
+
+
+def _glossary_target(cell: str) -> str:
+    """The label a glossary cell links to: a {ref} target, or doc:<stem> for a {doc} link."""
+    if m := re.fullmatch(r"\{ref\}`[^`<]+<([\w-]+)>`", cell):
+        return m.group(1)
+    if m := re.fullmatch(r"\{doc\}`[^`<]+<\.\./notebooks/([\w-]+)>`", cell):
+        return f"doc:{m.group(1)}"
+    raise AssertionError(f"not a {{ref}} or {{doc}} link: {cell}")
+
+
+def test_glossary_tables_agree_and_are_sorted():
+    english, pinyin = _glossary_tables()
+    count = int(re.search(r"The glossary has (\d+) entries", GLOSSARY.read_text(encoding="utf-8")).group(1))
+    assert len(english) == len(pinyin) == count
+    assert [r[0] for r in english] == sorted((r[0] for r in english), key=str.casefold)
+    assert [r[0] for r in pinyin] == sorted((r[0] for r in pinyin), key=_pinyin_key)
+    # the same (English, 中文, pinyin, link) in both tables
+    assert sorted((en, zh, py, link) for en, zh, py, link, _ in english) == \
+        sorted((en, zh, py, link) for py, zh, en, link in pinyin)
+    assert len({r[1] for r in english}) == count, "a Chinese term is listed twice"
+
+
+def test_glossary_links_point_to_a_section_that_uses_the_term():
+    """Every entry links to a section (or, failing that, a chapter introduction) whose text contains
+    the Chinese term or the English one (without its parenthesis)."""
+    sections = _notebook_sections()
+    english, _ = _glossary_tables()
+    wrong = []
+    for en, zh, _, link, _ in english:
+        label = _glossary_target(link)
+        assert label in sections, f"{en}: no target {label} in the notebooks"
+        text = sections[label]
+        english_term = re.sub(r"\s*\(.*?\)", "", en).casefold()
+        if zh not in text and english_term not in text.casefold():
+            wrong.append(f"{en} ({zh}) -> {label}")
+    assert not wrong, "glossary links to sections that do not mention the term:\n" + "\n".join(wrong)
+    section_links = sum(not _glossary_target(r[3]).startswith("doc:") for r in english)
+    assert section_links >= len(english) - 5, "most entries should link to a section, not a page"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
