@@ -189,15 +189,16 @@ def table(rows, mm, markdown=False):
 
 
 def main(repeat: int = 7, markdown: bool = False):
+    threads = blas_threads()
+    os.environ["NNDL_NUM_THREADS"] = str(threads)       # nndl.conv splits small layers' batches
     try:
         import torch
-        threads = blas_threads()
         torch.set_num_threads(threads)
     except ImportError:
-        torch, threads = None, blas_threads()
+        torch = None
     mm = {"float32": matmul_gflops(np.float32, repeat), "float64": matmul_gflops(np.float64, repeat)}
     rows = bench_conv(repeat, torch) + bench_pool(repeat, torch)
-    print(f"NumPy {np.__version__}, BLAS threads {threads}"
+    print(f"NumPy {np.__version__}, BLAS and nndl threads {threads}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch else ", torch not installed"))
     print(f"matmul 1024³: float32 {mm['float32']:.1f} GFLOP/s, float64 {mm['float64']:.1f} GFLOP/s")
     print(f"best of {repeat}; 'ref ×' = loop reference time / fast time; 'vs torch' = fast / torch (< 1: faster)")

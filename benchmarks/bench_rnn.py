@@ -102,13 +102,13 @@ def _run(repeat, torch):
 
 def markdown(rows) -> str:
     out = ["| case | dtype | model | fwd fast | fwd ref | fwd torch | fwd+bwd fast | fwd+bwd ref "
-           "| fwd+bwd torch | fast/torch (fwd+bwd) |", "|---|---|---|" + "---:|" * 7]
+           "| fwd+bwd torch | fast/torch fwd | fast/torch fwd+bwd |", "|---|---|---|" + "---:|" * 8]
     for r in rows:
         f = lambda k: f"{1e3 * r[k][0]:.2f} ms" if k in r else "–"
-        ratio = f"{r['fast_fb'][0] / r['torch_fb'][0]:.2f}×" if "torch_fb" in r else "–"
+        ratio = lambda k: f"{r['fast_' + k][0] / r['torch_' + k][0]:.2f}×" if "torch_" + k in r else "–"
         out.append(f"| {r['case']} | {r['dtype']} | {r['model']} | {f('fast_fwd')} | "
                    f"{f('ref_fwd')} | {f('torch_fwd')} | {f('fast_fb')} | {f('ref_fb')} | "
-                   f"{f('torch_fb')} | {ratio} |")
+                   f"{f('torch_fb')} | {ratio('fwd')} | {ratio('fb')} |")
     return "\n".join(out)
 
 
