@@ -255,3 +255,26 @@ def test_against_torch():
         tr.bias_hh_l0.zero_()
     out, _ = tr(torch.from_numpy(x))
     np.testing.assert_allclose(srn.forward(x), out.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_reused_scratch_arrays_never_change_what_a_caller_holds(name):
+    """Layers reuse scratch arrays between calls: outputs, input gradients and parameter
+    gradients handed out earlier must stay as they were, and a second forward/backward pair must
+    give exactly what a fresh layer gives."""
+    x1, _, _, dh1 = data(1)
+    x2, _, _, dh2 = data(2)
+    layer = LAYERS[name](False, 0)
+    h1 = layer.forward(x1)
+    dx1 = layer.backward(dh1)
+    kept = [h1.copy(), dx1.copy()] + [g.copy() for g in layer.grads.values()]
+    grads1 = list(layer.grads.values())
+    h2 = layer.forward(x2)
+    dx2 = layer.backward(dh2)
+    for old, now in zip(kept, [h1, dx1] + grads1):
+        np.testing.assert_array_equal(old, now)
+    fresh = LAYERS[name](False, 0)
+    np.testing.assert_array_equal(fresh.forward(x2), h2)
+    np.testing.assert_array_equal(fresh.backward(dh2), dx2)
+    for k in fresh.grads:
+        np.testing.assert_array_equal(fresh.grads[k], layer.grads[k])
