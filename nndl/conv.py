@@ -199,20 +199,21 @@ class _Geometry:
         return as_strided(yf, (*yf.shape[:2], self.Ho, self.Wo), (sN, sK, self.row * sl, sl),
                           writeable=yf.flags.writeable)
 
-    def threads(self, K: int) -> int:
-        """Threads for the batch: all cores when one image's GEMM (K·R·L) is too small for BLAS to
-        split it (LeNet's layers), one when BLAS threads every product itself (the mid layer)."""
-        R = self.x_shape[1] * self.kh * self.kw
-        return _parallel.num_threads() if K * R * self.L < _SMALL_GEMM else 1
+    def threads(self, K: int, products: int) -> int:
+        """Threads for the chunks of a batch: all cores when one image's share of the work
+        (``products`` GEMMs of K·R·L multiply-adds: 1 forward, 2 backward) lies between what pays
+        for waking a thread and what BLAS splits over the cores itself; otherwise one."""
+        work = products * K * self.x_shape[1] * self.kh * self.kw * self.L
+        return _parallel.num_threads() if _PARALLEL_WORK[0] <= work < _PARALLEL_WORK[1] else 1
 
     def chunks(self, itemsize: int):
         """Equal slices of the batch whose im2col columns fit in ``_CHUNK_BYTES`` (so the copy stays
-        in cache), a multiple of 4 of them (balanced on 1, 2 or 4 threads).  They depend only on
-        the shapes, so results do not depend on the number of threads."""
+        in cache), an even number of them (balanced on two threads).  They depend only on the
+        shapes, so results do not depend on the number of threads."""
         N, C = self.x_shape[:2]
         per_image = C * self.kh * self.kw * self.L * itemsize
         n = -(-N * per_image // _CHUNK_BYTES)
-        step = -(-N // min(N, -(-n // 4) * 4))
+        step = -(-N // min(N, n + n % 2))
         return [slice(a, min(a + step, N)) for a in range(0, N, step)]
 
     def col2im(self, dxf, dcols, batch=slice(None)) -> None:
@@ -232,10 +233,14 @@ class _Geometry:
 
 
 #: Bytes of im2col columns built at once: small enough for the L2/L3 caches, large enough that
-#: the per-chunk Python overhead (one copy, one matmul, kh·kw additions) stays negligible.
-_CHUNK_BYTES = 1 << 21
-#: K·R·L below which one image's GEMM runs on one core in OpenBLAS (its threshold is 65536·4).
-_SMALL_GEMM = 1 << 21
+#: the per-chunk Python overhead (one copy, one to three matmuls, kh·kw additions) stays small.
+#: Measured for LeNet's C3 on 2 cores: 2 chunks of 32 images 0.44 / 1.27 ms (forward / backward),
+#: 4 chunks 0.48 / 1.95 ms, 1 chunk (5 MB, out of cache) 0.63 / 4.4 ms.
+_CHUNK_BYTES = 1 << 22
+#: Multiply-adds per image for which the chunks run on all cores: below, waking a thread costs
+#: more than it saves (C1's forward pass, 134 k); above, BLAS splits each product itself (the
+#: mid-size layer, 20 M).
+_PARALLEL_WORK = (1 << 18, 1 << 22)
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
@@ -270,15 +275,14 @@ def _correlate(x, W2, g: _Geometry):
     xf = g.pad(x)
     v = g.windows(xf)
     N, K, R = x.shape[0], W2.shape[0], W2.shape[1]
-    yf = np.empty((N, K, g.L), dtype=x.dtype)
+    yf = _parallel.scratch("conv.y", (N, K, g.L), x.dtype)
 
     def chunk(b):
-        cols = np.empty((b.stop - b.start, *v.shape[1:]), dtype=x.dtype)
+        cols = _parallel.scratch("conv.cols", (b.stop - b.start, *v.shape[1:]), x.dtype)
         np.copyto(cols, v[b])
         np.matmul(W2, cols.reshape(-1, R, g.L), out=yf[b])
 
-    threads = g.threads(K)
-    _parallel.map_in_order(chunk, g.chunks(x.itemsize), threads)
+    _parallel.map_in_order(chunk, g.chunks(x.itemsize), g.threads(K, products=1))
     return np.ascontiguousarray(g.positions(yf)), xf
 
 
@@ -286,19 +290,21 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
     """Fast backward from the flat input of `_correlate`: (dx (N, C, H, W), dW2 (K, C·kh·kw))."""
     N, K = dy.shape[:2]
     R = W2.shape[1]
-    d = np.zeros((N, K, g.L), dtype=dy.dtype)
+    d = _parallel.scratch("conv.dy", (N, K, g.L), dy.dtype)
+    d.fill(0)
     g.positions(d)[...] = dy                               # δ of the dropped columns is 0
     v = g.windows(xf)
-    dxf = np.zeros(xf.shape, dtype=dy.dtype)
+    dxf = _parallel.scratch("conv.dx", xf.shape, dy.dtype)
+    dxf.fill(0)
 
     def chunk(b):
-        cols = np.empty((b.stop - b.start, *v.shape[1:]), dtype=xf.dtype)
+        cols = _parallel.scratch("conv.cols", (b.stop - b.start, *v.shape[1:]), xf.dtype)
         np.copyto(cols, v[b])
         dW, dcols = _conv_grads(d[b], cols.reshape(-1, R, g.L), W2)
         g.col2im(dxf, dcols, b)
         return dW
 
-    dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), g.threads(K))
+    dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), g.threads(K, products=2))
     return np.ascontiguousarray(g.unpad(dxf)), functools.reduce(np.add, dWs)
 
 
@@ -306,13 +312,14 @@ def _conv_grads(d, cols, W2):
     """dW (K, R) and dcols (N, R, P) from d = dY (N, K, P), cols (N, R, P) and W2 (K, R).
 
     Many positions P: batched matmuls, ``dWᵀ = Σ_n cols_n @ dY_nᵀ`` (faster in OpenBLAS than
-    ``dY_n @ cols_nᵀ`` for LeNet's shapes) and ``dcols = Wᵀ @ dY``, no copies.  Few positions
-    (LeNet's C5 has P = 1): a batch of tiny products is slow, so fold the batch into one GEMM each
-    (copying d and cols is cheap when P is small).
+    ``dY_n @ cols_nᵀ`` for LeNet's shapes) and ``dcols = Wᵀ @ dY`` into a scratch array, no
+    copies.  Few positions (LeNet's C5 has P = 1): a batch of tiny products is slow, so fold the
+    batch into one GEMM each (copying d and cols is cheap when P is small).
     """
     N, K, P = d.shape
     if P >= 64:
-        return np.matmul(cols, d.transpose(0, 2, 1)).sum(axis=0).T, np.matmul(W2.T, d)
+        dcols = _parallel.scratch("conv.dcols", cols.shape, np.result_type(W2, d))
+        return np.matmul(cols, d.transpose(0, 2, 1)).sum(axis=0).T, np.matmul(W2.T, d, out=dcols)
     dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
     dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, -1)                       # (K, R)
     dcols = (W2.T @ dk).reshape(-1, N, P).transpose(1, 0, 2)                   # (N, R, P)

@@ -406,4 +406,4 @@ def test_conv2d_results_do_not_depend_on_the_number_of_threads(threads, monkeypa
 def test_bad_thread_count_is_a_clear_error(value, monkeypatch):
     monkeypatch.setenv("NNDL_NUM_THREADS", value)
     with pytest.raises(ValueError, match="NNDL_NUM_THREADS must be a positive integer"):
-        conv.correlate2d(np.ones((2, 1, 5, 5)), np.ones((1, 1, 3, 3)))
+        conv.correlate2d(np.ones((2, 6, 14, 14)), np.ones((16, 6, 5, 5)))   # C3: split over threads
