@@ -121,15 +121,18 @@ def _time_major(x) -> np.ndarray:
 
 def _input_projection(xt, W, b, T: int, work=None) -> np.ndarray:
     """W x_t + b for all steps at once, one GEMM on the time-major inputs: (T, N, G·H)."""
-    xw = np.matmul(xt, W, out=_scratch(work, "xw", (xt.shape[0], W.shape[1]), np.result_type(xt, W)))
+    out = _workspace_array(work, "xw", (xt.shape[0], W.shape[1]), np.result_type(xt, W))
+    xw = np.matmul(xt, W, out=out)
     xw += b
     return xw.reshape(T, -1, W.shape[1])
 
 
-def _scratch(work, name: str, shape, dtype) -> np.ndarray:
+def _workspace_array(work, name: str, shape, dtype) -> np.ndarray:
     """An uninitialised array, taken from ``work`` (a dict a layer keeps between calls) when one
     of that shape and dtype is there.  Fresh multi-megabyte arrays cost a page fault per 4 KiB on
-    every call: about 40 % of an LSTM's forward pass at T = 50, N = 32, H = 128."""
+    every call: about 40 % of an LSTM's forward pass at T = 50, N = 32, H = 128.  Unlike
+    `nndl._parallel.scratch` (per thread, for arrays that die within a call), these arrays live in
+    the layer's cache until its next forward pass, so two layers never share them."""
     dtype = np.dtype(dtype)
     if work is None:
         return np.empty(shape, dtype)
@@ -184,7 +187,7 @@ def srn_backward_reference(dh, cache):
 def srn_forward(x, W, U, b, h0=None, activation="tanh", work=None):
     """Fast (7.2): one GEMM for W x_t + b of all steps, one GEMM h_{t−1} @ U per step.
 
-    ``work``: see `_scratch`.
+    ``work``: see `_workspace_array`.
     """
     f, _ = ACTIVATIONS[activation]
     N, T, D = x.shape
@@ -214,7 +217,7 @@ def srn_backward(dh, cache, work=None):
     N, T, D = x.shape
     Hd = U.shape[0]
     dht = dh.transpose(1, 0, 2)                                # (T, N, H) view
-    deltas = _scratch(work, "deltas", (T, N, Hd), states.dtype)
+    deltas = _workspace_array(work, "deltas", (T, N, Hd), states.dtype)
     carry = np.zeros((N, Hd), dtype=states.dtype)
     UT = np.ascontiguousarray(U.T)         # a transposed view would send matmul off BLAS
     for t in range(T - 1, -1, -1):
@@ -342,17 +345,17 @@ def lstm_forward(x, W, U, b, V=None, h0=None, c0=None, work=None):
     """Fast (7.14)–(7.19): one input GEMM for all steps, one fused 4-gate GEMM per step.
 
     The gates use σ(z) = (1 + tanh(z/2))/2: with the i, f, o columns of W, U, b (and V) halved
-    up front, one tanh call activates all four gates of a step.  ``work``: see `_scratch`.
+    up front, one tanh call activates all four gates of a step.  ``work``: see `_workspace_array`.
     """
     N, T, D = x.shape
     H = U.shape[0]
     dt = np.result_type(x, W)
     hs = np.empty((T + 1, N, H), dtype=dt)                # h_0..h_T, time major
-    cs = _scratch(work, "cs", (T + 1, N, H), dt)
+    cs = _workspace_array(work, "cs", (T + 1, N, H), dt)
     hs[0] = _state(h0, N, H, dt, "h0", "lstm")
     cs[0] = _state(c0, N, H, dt, "c0", "lstm")
-    gates = _scratch(work, "gates", (T, N, 4 * H), dt)    # activated [i, f, o, c̃]
-    tcs = _scratch(work, "tcs", (T, N, H), dt)             # tanh(c_t)
+    gates = _workspace_array(work, "gates", (T, N, 4 * H), dt)    # activated [i, f, o, c̃]
+    tcs = _workspace_array(work, "tcs", (T, N, H), dt)             # tanh(c_t)
     half = np.ones(4 * H, dtype=dt)
     half[:3 * H] = 0.5                                     # z/2 for the σ gates, z for c̃
     xt = _time_major(x)
@@ -398,7 +401,7 @@ def lstm_backward(dh, cache, work=None):
     H = U.shape[0]
     dt = hs.dtype
     dht = dh.transpose(1, 0, 2)
-    dz = _scratch(work, "dz", (T, N, 4 * H), dt)
+    dz = _workspace_array(work, "dz", (T, N, 4 * H), dt)
     dh_next = np.zeros((N, H), dtype=dt)
     dc = np.zeros((N, H), dtype=dt)
     peep = V is not None
@@ -503,15 +506,15 @@ def gru_backward_reference(dh, cache):
 def gru_forward(x, W, U, b, h0=None, work=None):
     """Fast (7.20)–(7.23): one input GEMM, per step one fused [r, z] GEMM and one for U_c(r ⊙ h).
 
-    ``work``: see `_scratch`.
+    ``work``: see `_workspace_array`.
     """
     N, T, D = x.shape
     H = U.shape[0]
     dt = np.result_type(x, W)
     hs = np.empty((T + 1, N, H), dtype=dt)
     hs[0] = _state(h0, N, H, dt, "h0", "gru")
-    gates = _scratch(work, "gates", (T, N, 3 * H), dt)    # activated [r, z, h̃]
-    rhs = _scratch(work, "rhs", (T, N, H), dt)             # r ⊙ h_{t-1}
+    gates = _workspace_array(work, "gates", (T, N, 3 * H), dt)    # activated [r, z, h̃]
+    rhs = _workspace_array(work, "rhs", (T, N, H), dt)             # r ⊙ h_{t-1}
     xt = _time_major(x)
     xw = _input_projection(xt, W, b, T, work)              # (T, N, 3H)
     Urz, Uc = np.ascontiguousarray(U[:, :2 * H]), np.ascontiguousarray(U[:, 2 * H:])
@@ -539,7 +542,7 @@ def gru_backward(dh, cache, work=None):
     H = U.shape[0]
     dt = hs.dtype
     dht = dh.transpose(1, 0, 2)
-    dz = _scratch(work, "dz", (T, N, 3 * H), dt)
+    dz = _workspace_array(work, "dz", (T, N, 3 * H), dt)
     dh_next = np.zeros((N, H), dtype=dt)
     UcT, UrzT = np.ascontiguousarray(U[:, 2 * H:].T), np.ascontiguousarray(U[:, :2 * H].T)
     drh = np.empty((N, H), dtype=dt)
