@@ -31,14 +31,25 @@ def num_threads() -> int:
 
 
 def map_in_order(fn, items, threads: int):
-    """[fn(item) for item in items], on up to ``threads`` threads."""
+    """[fn(item) for item in items], on up to ``threads`` threads.
+
+    The items are cut into ``threads`` contiguous groups; the calling thread runs the first group
+    itself while pool threads run the others, so a call wakes ``threads − 1`` threads once each.
+    """
     global _pool
+    items = list(items)
     threads = min(threads, len(items))
     if threads < 2:
         return [fn(item) for item in items]
-    if _pool is None or _pool._max_workers < threads:
-        _pool = ThreadPoolExecutor(threads, thread_name_prefix="nndl")
-    return list(_pool.map(fn, items))
+    if _pool is None or _pool._max_workers < threads - 1:
+        _pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="nndl")
+    bounds = [len(items) * k // threads for k in range(threads + 1)]
+    groups = [items[bounds[k]:bounds[k + 1]] for k in range(threads)]
+    futures = [_pool.submit(lambda group: [fn(item) for item in group], group) for group in groups[1:]]
+    results = [fn(item) for item in groups[0]]
+    for future in futures:
+        results.extend(future.result())
+    return results
 
 
 _local = threading.local()
