@@ -199,11 +199,11 @@ class _Geometry:
         return as_strided(yf, (*yf.shape[:2], self.Ho, self.Wo), (sN, sK, self.row * sl, sl),
                           writeable=yf.flags.writeable)
 
-    def threads(self, K: int, products: int) -> int:
+    def threads(self, K: int, products: int, itemsize: int) -> int:
         """Threads for the chunks of a batch: all cores when one image's share of the work
-        (``products`` GEMMs of K·R·L multiply-adds: 1 forward, 2 backward) lies between what pays
-        for waking a thread and what BLAS splits over the cores itself; otherwise one."""
-        work = products * K * self.x_shape[1] * self.kh * self.kw * self.L
+        (``products`` GEMMs of K·R·L multiply-adds: 1 forward, 2 backward; float64 counts double)
+        lies between what pays for waking a thread and what BLAS splits over the cores itself."""
+        work = products * K * self.x_shape[1] * self.kh * self.kw * self.L * itemsize
         return _parallel.num_threads() if _PARALLEL_WORK[0] <= work < _PARALLEL_WORK[1] else 1
 
     def chunks(self, itemsize: int):
@@ -237,10 +237,10 @@ class _Geometry:
 #: Measured for LeNet's C3 on 2 cores: 2 chunks of 32 images 0.44 / 1.27 ms (forward / backward),
 #: 4 chunks 0.48 / 1.95 ms, 1 chunk (5 MB, out of cache) 0.63 / 4.4 ms.
 _CHUNK_BYTES = 1 << 22
-#: Multiply-adds per image for which the chunks run on all cores: below, waking a thread costs
-#: more than it saves (C1's forward pass, 134 k); above, BLAS splits each product itself (the
-#: mid-size layer, 20 M).
-_PARALLEL_WORK = (1 << 18, 1 << 22)
+#: Multiply-adds × bytes per element, per image, for which the chunks run on all cores: below,
+#: waking a thread costs more than it saves (C1's float32 forward pass, 134 k × 4); above, BLAS
+#: splits each product itself (the mid-size layer, 20 M × 4).
+_PARALLEL_WORK = (1 << 20, 1 << 24)
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
@@ -282,7 +282,8 @@ def _correlate(x, W2, g: _Geometry):
         np.copyto(cols, v[b])
         np.matmul(W2, cols.reshape(-1, R, g.L), out=yf[b])
 
-    _parallel.map_in_order(chunk, g.chunks(x.itemsize), g.threads(K, products=1))
+    threads = g.threads(K, products=1, itemsize=x.itemsize)
+    _parallel.map_in_order(chunk, g.chunks(x.itemsize), threads)
     return np.ascontiguousarray(g.positions(yf)), xf
 
 
@@ -304,7 +305,8 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
         g.col2im(dxf, dcols, b)
         return dW
 
-    dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), g.threads(K, products=2))
+    threads = g.threads(K, products=2, itemsize=xf.itemsize)
+    dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), threads)
     return np.ascontiguousarray(g.unpad(dxf)), functools.reduce(np.add, dWs)
 
 
