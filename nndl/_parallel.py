@@ -18,16 +18,42 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def num_threads() -> int:
-    """``NNDL_NUM_THREADS`` if set, else the number of cores this process may run on."""
+    """``NNDL_NUM_THREADS`` if set, else the cores this process may run on, capped by a cgroup CPU
+    quota (Binder and Docker's ``--cpus`` show every core of the host but allow only a few)."""
     env = os.environ.get("NNDL_NUM_THREADS", "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:
             raise ValueError(f"NNDL_NUM_THREADS must be a positive integer, got {env!r}")
         return int(env)
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:                                 # macOS, Windows
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    return cores if quota is None else max(1, min(cores, quota))
+
+
+#: cgroup v2's "quota period" file, then cgroup v1's quota and period files.
+_CGROUP_FILES = ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+                 "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+
+
+def _cgroup_cpus() -> int | None:
+    """Whole CPUs the cgroup CPU quota allows, or None when there is no quota."""
+    def read(path):
+        with open(path) as fh:
+            return fh.read().split()
+
+    try:
+        quota, period = read(_CGROUP_FILES[0])[:2]        # "max 100000" or "200000 100000"
+    except (OSError, ValueError):
+        try:
+            quota, period = read(_CGROUP_FILES[1])[0], read(_CGROUP_FILES[2])[0]   # "-1": none
+        except (OSError, IndexError):
+            return None
+    if not (quota.isdigit() and period.isdigit()) or int(period) == 0:
+        return None
+    return max(1, int(quota) // int(period))
 
 
 def map_in_order(fn, items, threads: int):
