@@ -234,8 +234,8 @@ class _Geometry:
 
 #: Bytes of im2col columns built at once: small enough for the L2/L3 caches, large enough that
 #: the per-chunk Python overhead (one copy, one to three matmuls, kh·kw additions) stays small.
-#: Measured for LeNet's C3 on 2 cores: 2 chunks of 32 images 0.44 / 1.27 ms (forward / backward),
-#: 4 chunks 0.48 / 1.95 ms, 1 chunk (5 MB, out of cache) 0.63 / 4.4 ms.
+#: Measured for LeNet's C3 on 2 cores, before the scratch arrays: 2 chunks of 32 images 0.44 /
+#: 1.27 ms (forward / backward), 4 chunks 0.48 / 1.95 ms, 1 chunk of 5 MB 0.63 / 4.4 ms.
 _CHUNK_BYTES = 1 << 22
 #: Multiply-adds × bytes per element, per image, for which the chunks run on all cores: below,
 #: waking a thread costs more than it saves (C1's float32 forward pass, 134 k × 4); above, BLAS
