@@ -16,7 +16,7 @@ import numpy as np
 from ._validation import as_count as _count, as_real_array
 
 __all__ = [
-    "make_linear_regression", "make_polynomial_regression", "polynomial_features",
+    "make_linear_regression", "make_polynomial_regression", "polynomial_features", "legendre_features",
     "make_blobs", "split", "standardize",
     "load_digits", "load_iris", "load_breast_cancer",
     "resize_bilinear", "load_digits_32", "read_idx",
@@ -71,19 +71,35 @@ def make_polynomial_regression(n: int, degree: int = 3, noise: float = 0.1, rng=
     return x, y
 
 
+def _single_feature(x) -> np.ndarray:
+    x = as_real_array(x)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"x must have shape (n,) or (n, 1) (one feature), got shape {x.shape}")
+    return x
+
+
 def polynomial_features(x, degree: int):
     """Columns x, x², ..., x^degree of a single feature: (n,) or (n, 1) -> (n, degree).
 
     No constant column: the models add the bias themselves (the augmented x̂ of (3.30)).
     ``degree=0`` gives an (n, 0) array, i.e. a model with a bias only.
     """
-    x = as_real_array(x)
-    if x.ndim == 2 and x.shape[1] == 1:
-        x = x[:, 0]
-    if x.ndim != 1:
-        raise ValueError(f"x must have shape (n,) or (n, 1) (one feature), got shape {x.shape}")
+    x = _single_feature(x)
     degree = _count(degree, "degree", minimum=0)
     return x[:, None] ** np.arange(1, degree + 1)
+
+
+def legendre_features(x, degree: int):
+    """Columns P₁(x), …, P_degree(x) (Legendre polynomials; no constant column): (n, degree).
+
+    They span the same polynomials as `polynomial_features` but are far better conditioned on
+    [−1, 1], so gradient descent reaches the least-squares fit in a reasonable number of steps.
+    """
+    x = _single_feature(x)
+    degree = _count(degree, "degree", minimum=0)
+    return np.polynomial.legendre.legvander(x, degree)[:, 1:]
 
 
 # ---------------------------------------------------------------------------- classification

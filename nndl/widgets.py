@@ -10,6 +10,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .data import legendre_features
 from .plot import (figure_to_png, plot_contours, plot_finite_difference_errors, plot_loss_curves,
                    plot_paths, plot_polynomial_fit, plot_train_val_errors)
 
@@ -210,16 +211,6 @@ def optimizer_race(A=None, x0=(-4.5, 1.0), optimizers=None,
 
 
 # ----------------------------------------------------------- chapter 3: regularisation (3.5)
-def legendre_features(x, degree: int) -> np.ndarray:
-    """Columns P₁(x), …, P_degree(x) (Legendre polynomials; no constant column).
-
-    They span the same polynomials as x, x², …, x^degree but are far better conditioned on
-    [−1, 1], so gradient descent can reach the least-squares fit in a reasonable number of steps.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    return np.polynomial.legendre.legvander(x, int(degree))[:, 1:]
-
-
 def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
     """Batch GD from w = 0 on J = mean squared error + λ‖w‖² (bias not penalised), for each λ.
 

@@ -173,3 +173,22 @@ def test_bad_arguments():
         data.make_linear_regression(5, 2, noise=-1)
     with pytest.raises(ValueError, match="num_classes"):
         data.make_blobs(5, num_classes=1)
+
+
+def test_legendre_features_span_the_monomials():
+    x = np.linspace(-1, 1, 25)
+    P, M = data.legendre_features(x, 4), data.polynomial_features(x, 4)
+    assert P.shape == (25, 4)
+    np.testing.assert_allclose(P[:, 0], x)                       # P_1(x) = x
+    A, B = np.column_stack([np.ones(25), P]), np.column_stack([np.ones(25), M])
+    coef = np.linalg.lstsq(A, B, rcond=None)[0]                  # same column space
+    np.testing.assert_allclose(A @ coef, B, atol=1e-12)
+    assert np.linalg.cond(A.T @ A) < np.linalg.cond(B.T @ B)
+
+
+def test_legendre_features_validate_like_polynomial_features():
+    np.testing.assert_allclose(data.legendre_features(np.array([[0.5], [-1.0]]), 2),
+                               [[0.5, -0.125], [-1.0, 1.0]])      # P2(x) = (3x² − 1)/2
+    assert data.legendre_features(np.zeros(3), 0).shape == (3, 0)
+    with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\)"):
+        data.legendre_features(np.zeros((3, 2)), 2)

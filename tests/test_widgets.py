@@ -357,7 +357,8 @@ def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
     """The closed-form iterates equal an explicit GD loop of nndl.optim on nndl.linear's objective."""
     from nndl import optim
     from nndl.linear import LinearRegression
-    from nndl.widgets import legendre_features, ridge_gd_curves
+    from nndl.data import legendre_features
+    from nndl.widgets import ridge_gd_curves
 
     rng = np.random.default_rng(0)
     x, x_val = rng.uniform(-1, 1, 12), rng.uniform(-1, 1, 30)
@@ -379,20 +380,6 @@ def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
         np.testing.assert_allclose(W[:, j], np.r_[model.params["b"], model.params["w"]], atol=1e-12)
         np.testing.assert_allclose(train[:, j], [seen[t][0] for t in (0, 7, epochs)], rtol=1e-10)
         np.testing.assert_allclose(val[:, j], [seen[t][1] for t in (0, 7, epochs)], rtol=1e-10)
-
-
-def test_legendre_features_span_the_monomials():
-    from nndl.data import polynomial_features
-    from nndl.widgets import legendre_features
-
-    x = np.linspace(-1, 1, 25)
-    P, M = legendre_features(x, 4), polynomial_features(x, 4)
-    assert P.shape == (25, 4)
-    np.testing.assert_allclose(P[:, 0], x)                       # P_1(x) = x
-    A, B = np.column_stack([np.ones(25), P]), np.column_stack([np.ones(25), M])
-    coef = np.linalg.lstsq(A, B, rcond=None)[0]                  # same column space
-    np.testing.assert_allclose(A @ coef, B, atol=1e-12)
-    assert np.linalg.cond(A.T @ A) < np.linalg.cond(B.T @ B)
 
 
 @pytest.mark.parametrize("method", ["mediancut", "fastoctree"])
