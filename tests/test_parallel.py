@@ -59,5 +59,9 @@ def test_cgroup_quota(tmp_path, monkeypatch, files, expected):
     monkeypatch.setattr(_parallel, "_CGROUP_FILES", tuple(str(p) for p in paths))
     assert _parallel._cgroup_cpus() == expected
     monkeypatch.delenv("NNDL_NUM_THREADS", raising=False)
-    cores = _parallel.num_threads()
+    _parallel._usable_cores.cache_clear()
+    try:
+        cores = _parallel.num_threads()
+    finally:
+        _parallel._usable_cores.cache_clear()
     assert cores >= 1 and (expected is None or cores <= expected)
