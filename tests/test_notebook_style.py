@@ -1,4 +1,4 @@
-"""The notebooks read well on the site: no code line is wider than a code cell.
+"""The notebooks read well on the site: no code line or printed line is wider than its box.
 
 On the published page (sphinx-book-theme, 1280 px window) a code cell's input box is 684 px wide
 with 16 px padding on each side, and a character of its monospace font is 8.43 px: 77 characters
@@ -6,6 +6,11 @@ fit, and a longer line makes the cell scroll sideways. The limit is 76, one to s
 input is hidden (tags hide-input, hide-cell) opens inside a toggle that is 18 px narrower (666 px):
 75 characters fit there, so those cells are held to 75. Hidden cells count, since a reader can
 expand them.
+
+Printed output (stream text, and a result shown as plain text) sits in an output box that is
+688 px wide with the same padding and font: 656 px of text, 77 characters, so a printed line is
+held to 76 as well, whatever the cell's tags (outputs are never inside the toggle). Timings and
+other variable output are printed over short lines too, so the limit holds on every machine.
 """
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_LINE = 76
 MAX_LINE_HIDDEN = 75
 HIDDEN_TAGS = {"hide-input", "hide-cell"}
+MAX_OUTPUT_LINE = 76
+# the site renders these instead of an output's text/plain
+RICH_MIME_PREFIXES = ("application/vnd.jupyter.widget", "text/html", "image/",
+                      "text/latex", "text/markdown")
 
 
 def long_code_lines(path: Path) -> list[str]:
@@ -44,3 +53,37 @@ def test_code_lines_fit_the_page(path):
     long = long_code_lines(path)
     assert not long, (f"{len(long)} code lines too long for a code cell on the site "
                       "(they scroll sideways):\n" + "\n".join(long))
+
+
+def shown_text(output: dict) -> str:
+    """The text a reader sees for one output: a stream, or a plain-text-only result."""
+    if output["output_type"] == "stream":
+        return "".join(output["text"])
+    data = output.get("data", {})
+    if "text/plain" in data and not any(mime.startswith(RICH_MIME_PREFIXES)
+                                        for mime in data):
+        return "".join(data["text/plain"])
+    return ""
+
+
+def long_output_lines(path: Path) -> list[str]:
+    """`notebook cell N output line L (W chars): text` for each printed line too long."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = []
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        text = "".join(shown_text(output) for output in cell.get("outputs", []))
+        for number, line in enumerate(text.splitlines(), start=1):
+            if len(line) > MAX_OUTPUT_LINE:
+                found.append(f"{path.name} cell {index} output line {number} "
+                             f"({len(line)} chars, limit {MAX_OUTPUT_LINE}): "
+                             f"{line.strip()[:60]}")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_lines_fit_the_page(path):
+    long = long_output_lines(path)
+    assert not long, (f"{len(long)} printed lines too long for an output box on the "
+                      "site (they scroll sideways):\n" + "\n".join(long))
