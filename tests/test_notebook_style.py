@@ -30,22 +30,33 @@ RICH_MIME_PREFIXES = ("application/vnd.jupyter.widget", "text/html", "image/",
                       "text/latex", "text/markdown")
 
 
-def long_code_lines(path: Path) -> list[str]:
-    """`notebook cell N line L (W chars): text` for each code line that is too long."""
+def code_cells(path: Path):
+    """(index, cell) for every code cell of a notebook."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [(i, cell) for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
+
+
+def too_long(path: Path, texts, what: str) -> list[str]:
+    """`notebook cell N <what> line L (W chars): text` for each line over its limit;
+    ``texts`` yields (cell index, text, limit)."""
     found = []
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] != "code":
-            continue
-        hidden = HIDDEN_TAGS & set(cell["metadata"].get("tags", []))
-        limit = MAX_LINE_HIDDEN if hidden else MAX_LINE
-        source = "".join(cell["source"])
-        for number, line in enumerate(source.splitlines(), start=1):
+    for index, text, limit in texts:
+        for number, line in enumerate(text.splitlines(), start=1):
             if len(line) > limit:
-                found.append(f"{path.name} cell {index} line {number} "
+                found.append(f"{path.name} cell {index} {what}line {number} "
                              f"({len(line)} chars, limit {limit}): "
                              f"{line.strip()[:60]}")
     return found
+
+
+def long_code_lines(path: Path) -> list[str]:
+    """The code lines too long for their cell's box (hidden cells: the toggle's)."""
+    def limit(cell):
+        hidden = HIDDEN_TAGS & set(cell["metadata"].get("tags", []))
+        return MAX_LINE_HIDDEN if hidden else MAX_LINE
+
+    return too_long(path, ((i, "".join(cell["source"]), limit(cell))
+                           for i, cell in code_cells(path)), "")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -67,19 +78,9 @@ def shown_text(output: dict) -> str:
 
 
 def long_output_lines(path: Path) -> list[str]:
-    """`notebook cell N output line L (W chars): text` for each printed line too long."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    found = []
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] != "code":
-            continue
-        text = "".join(shown_text(output) for output in cell.get("outputs", []))
-        for number, line in enumerate(text.splitlines(), start=1):
-            if len(line) > MAX_OUTPUT_LINE:
-                found.append(f"{path.name} cell {index} output line {number} "
-                             f"({len(line)} chars, limit {MAX_OUTPUT_LINE}): "
-                             f"{line.strip()[:60]}")
-    return found
+    """The printed lines too long for an output box."""
+    return too_long(path, ((i, "".join(shown_text(o) for o in cell.get("outputs", [])),
+                            MAX_OUTPUT_LINE) for i, cell in code_cells(path)), "output ")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
