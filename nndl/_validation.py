@@ -64,3 +64,56 @@ def as_count(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def require_finite(arr: np.ndarray, name: str) -> np.ndarray:
+    """Raise ``ValueError`` if ``arr`` holds NaN or ±inf, naming ``name`` and the first bad entry.
+
+    For an array with a batch axis the message gives the row (the first index), so a reader can
+    find the bad sample.  Returns ``arr`` unchanged.
+    """
+    if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        where = f"row {index[0]} (index {index})" if arr.ndim > 1 else f"index {index}"
+        raise ValueError(
+            f"{name} must be finite; found {arr[index].item()!r} at {where}. "
+            f"Remove or impute non-finite values first."
+        )
+    return arr
+
+
+def as_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """``dtype`` as a floating NumPy dtype; integer, bool or complex dtypes raise ``TypeError``.
+
+    Weights drawn as small floats would be truncated to zeros by an integer dtype.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a floating dtype such as np.float64, got {dtype!r}") from exc
+    if dt.kind != "f":
+        raise TypeError(f"{name} must be a floating dtype such as np.float32 or np.float64, got {dt}")
+    return dt
+
+
+class TrainingDiverged(FloatingPointError):
+    """A training loop stopped because the loss became non-finite (or exploded).
+
+    Raised by every ``fit``/``train`` loop of `nndl` instead of letting NaN weights through.
+    """
+
+
+def check_loss(loss: float, *, where: str, last_finite: float | None, limit: float = 1e12) -> float:
+    """Return ``loss`` as a float, or raise `TrainingDiverged` if it is non-finite or above ``limit``.
+
+    ``where`` names the point of training (``"epoch 3"``, ``"step 120"``); ``last_finite`` is the
+    last loss that was still finite, reported so the reader sees the blow-up.
+    """
+    loss = float(loss)
+    if np.isfinite(loss) and abs(loss) <= limit:
+        return loss
+    before = "no finite loss before it" if last_finite is None else f"last finite loss {last_finite:.4g}"
+    raise TrainingDiverged(
+        f"training diverged at {where}: the loss became {loss:.4g} ({before}). "
+        f"Try a smaller learning rate (or gradient clipping)."
+    )
