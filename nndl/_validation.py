@@ -28,18 +28,30 @@ def require_ndim(arr: np.ndarray, allowed: tuple[int, ...], name: str, expected:
         raise ValueError(f"{name} must have shape {expected}, got shape {arr.shape}")
 
 
+#: Floats above this are not class labels (and float64 -> int64 would wrap them around).
+_LARGEST_LABEL = 2.0 ** 53
+
+
 def as_label_array(y, name: str = "y") -> np.ndarray:
     """Return class labels (integer indices 0, 1, ...) as an int64 array.
 
     Integer and bool arrays are accepted, and so are floats whose values are whole numbers
-    (``[0., 2., 1.]``).  Non-numeric input raises ``TypeError``; NaN, fractional or negative
-    labels raise ``ValueError``.  The shape is not checked here (use `require_ndim`).
+    (``[0., 2., 1.]``).  Non-numeric input raises ``TypeError``; NaN, inf, fractional, negative
+    or absurdly large (> 2⁵³) labels raise ``ValueError``.  The shape is not checked here (use `require_ndim`).
     """
     arr = np.asarray(y)
     if arr.dtype.kind in "biu":
         labels = arr.astype(np.int64)
     elif arr.dtype.kind == "f":
-        whole = np.isfinite(arr) & (arr == np.round(arr))
+        require_finite(arr, name)
+        too_large = np.abs(arr) > _LARGEST_LABEL
+        if np.any(too_large):
+            bad = arr[too_large].reshape(-1)[0].item()
+            raise ValueError(
+                f"{name} must hold integer class labels 0, 1, ..., C-1; found {bad!r}, "
+                f"which is too large to be a class label"
+            )
+        whole = arr == np.round(arr)
         if not np.all(whole):
             bad = arr[~whole].reshape(-1)[0].item()
             raise ValueError(
@@ -74,7 +86,8 @@ def require_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """
     if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        where = f"row {index[0]} (index {index})" if arr.ndim > 1 else f"index {index}"
+        where = (f"row {index[0]} (index {index})" if arr.ndim > 1
+                 else f"index {index[0]}" if arr.ndim == 1 else "the scalar")
         raise ValueError(
             f"{name} must be finite; found {arr[index].item()!r} at {where}. "
             f"Remove or impute non-finite values first."
@@ -103,6 +116,15 @@ class TrainingDiverged(FloatingPointError):
     """
 
 
+def diverged(where: str, what: str, last_finite: float | None) -> TrainingDiverged:
+    """The `TrainingDiverged` error for ``what`` (e.g. "the loss became nan") at ``where``."""
+    before = "no finite loss before it" if last_finite is None else f"last finite loss {last_finite:.4g}"
+    return TrainingDiverged(
+        f"training diverged at {where}: {what} ({before}). "
+        f"Try a smaller learning rate (or gradient clipping)."
+    )
+
+
 def check_loss(loss: float, *, where: str, last_finite: float | None, limit: float = 1e12) -> float:
     """Return ``loss`` as a float, or raise `TrainingDiverged` if it is non-finite or above ``limit``.
 
@@ -112,8 +134,17 @@ def check_loss(loss: float, *, where: str, last_finite: float | None, limit: flo
     loss = float(loss)
     if np.isfinite(loss) and abs(loss) <= limit:
         return loss
-    before = "no finite loss before it" if last_finite is None else f"last finite loss {last_finite:.4g}"
-    raise TrainingDiverged(
-        f"training diverged at {where}: the loss became {loss:.4g} ({before}). "
-        f"Try a smaller learning rate (or gradient clipping)."
-    )
+    raise diverged(where, f"the loss became {loss:.4g}", last_finite)
+
+
+def check_finite_arrays(arrays, what: str, *, where: str, last_finite: float | None) -> None:
+    """Raise `TrainingDiverged` if any array of the dict ``arrays`` holds NaN or ±inf.
+
+    ``what`` says what the arrays are ("gradient", "parameter"); the message names the first
+    non-finite entry, e.g. "the gradient '0.W' became inf".
+    """
+    for name, arr in arrays.items():
+        arr = np.asarray(arr)
+        if not np.isfinite(arr).all():
+            bad = arr[~np.isfinite(arr)].reshape(-1)[0].item()
+            raise diverged(where, f"the {what} {name!r} became {bad}", last_finite)

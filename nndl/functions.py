@@ -2,8 +2,11 @@
 
 Every function works elementwise on arrays of any shape, except the softmax family, which works
 along ``axis`` (the last one by default, so a batch ``(N, K)`` gives one distribution per row).
-All of them are numerically stable: inputs as large as ±1e4 produce no overflow warning, no inf
-and no NaN.  Floating inputs keep their dtype; integer inputs are computed in float64.
+All of them are numerically stable: finite inputs of any size (up to ±1e308) produce no overflow
+warning and no NaN.  Floating inputs keep their dtype; integer inputs are computed in float64.
+These are unchecked math kernels: like NumPy's ufuncs they let NaN and inf through (a NaN logit
+makes its whole softmax row NaN).  The checked entry points, the losses and the training loops,
+reject non-finite data with an error naming the argument and the row.
 
 Derivatives follow the draft's *denominator layout*: for f: R^p -> R^q the Jacobian is p x q
 with entry (i, j) = d f_j / d x_i (2.19).  For the elementwise functions and softmax the Jacobian
@@ -85,14 +88,26 @@ def _check_axis(x: np.ndarray, axis: int, name: str) -> None:
         raise ValueError(f"{name}: axis {axis} is out of range for an array of shape {x.shape}")
 
 
+def _shift_by_max(x: np.ndarray, axis: int):
+    """(m, x − m) with m the maximum along ``axis`` (kept), 0 where that maximum is not finite.
+
+    x − m ≤ 0, so exp(x − m) ≤ 1 cannot overflow.  When x spans more than the float range
+    (−1e308 next to 1e308) the difference itself overflows to −inf, whose exp is exactly 0,
+    the right value: that overflow is expected and not reported.
+    """
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)  # all −inf: stays −inf, no NaN
+    with np.errstate(over="ignore"):
+        return m, x - m
+
+
 def logsumexp(x, axis: int = -1, keepdims: bool = False):
-    """log Σ_k exp(x_k) along ``axis``, shifted by the maximum so that nothing overflows."""
+    """log Σ_k exp(x_k) along ``axis``, computed as m + log Σ_k exp(x_k − m), m = max_k x_k."""
     x = as_real_array(x)
     _check_axis(x, axis, "logsumexp")
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)  # an all -inf slice stays -inf instead of giving NaN
+    m, shifted = _shift_by_max(x, axis)
     with np.errstate(divide="ignore"):
-        out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+        out = m + np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
@@ -103,14 +118,22 @@ def softmax(x, axis: int = -1):
     """
     x = as_real_array(x)
     _check_axis(x, axis, "softmax")
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e = np.exp(_shift_by_max(x, axis)[1])
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis: int = -1):
-    """log softmax(x) = x − logsumexp(x), finite even where softmax itself underflows to 0."""
+    """log softmax(x) = (x − m) − log Σ_k exp(x_k − m), m = max_k x_k: the log of (2.42).
+
+    Finite even where softmax itself underflows to 0.  Written with the shift m on *both* terms,
+    not as x − logsumexp(x): at large logits m + log Σ rounds away the small log Σ (tied logits
+    1e16 would give 0 instead of −log 2; float32 logits near 1e4 lose everything below 1e-3).
+    """
     x = as_real_array(x)
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    _check_axis(x, axis, "log_softmax")
+    _, shifted = _shift_by_max(x, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):   # an all −inf slice: NaN (0/0)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 # ------------------------------------------------------------------------------- Jacobians

@@ -27,7 +27,10 @@ def _check_inputs(f, x, h):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     if isinstance(h, (bool, np.bool_)) or not (np.isscalar(h) and np.isreal(h) and np.isfinite(h) and h > 0):
         raise ValueError(f"step h must be a positive real number, got {h!r}")
-    return as_real_array(x).astype(np.float64, copy=True)
+    # A fresh C-ordered float64 copy: f only ever sees this array, and every perturbation below
+    # writes into it (x[idx] = ...), whatever the layout of the caller's x (W.T, Fortran order,
+    # a strided slice).
+    return np.array(as_real_array(x), dtype=np.float64, order="C", copy=True)
 
 
 def _evaluate(f, x):
@@ -43,21 +46,26 @@ def numerical_gradient(f, x, h: float = 1e-6):
     """
     x = _check_inputs(f, x, h)
     grad = np.empty_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        orig = flat[i]
-        flat[i] = orig + h
-        fp = _evaluate(f, x)
-        flat[i] = orig - h
-        fm = _evaluate(f, x)
-        flat[i] = orig
+    for idx in np.ndindex(x.shape):
+        fp, fm = _central_pair(f, x, idx, h)
         if fp.size != 1:
             raise ValueError(
                 f"numerical_gradient needs a scalar-valued f; f returned shape {fp.shape} "
                 "(use numerical_jacobian for vector-valued functions)"
             )
-        gflat[i] = (fp.item() - fm.item()) / (2 * h)
+        grad[idx] = (fp.item() - fm.item()) / (2 * h)
     return grad
+
+
+def _central_pair(f, x, idx, h):
+    """(f(x + h e_idx), f(x − h e_idx)), perturbing the entry ``x[idx]`` in place and restoring it."""
+    orig = x[idx]
+    x[idx] = orig + h
+    fp = _evaluate(f, x)
+    x[idx] = orig - h
+    fm = _evaluate(f, x)
+    x[idx] = orig
+    return fp, fm
 
 
 def numerical_jacobian(f, x, h: float = 1e-6):
@@ -68,18 +76,12 @@ def numerical_jacobian(f, x, h: float = 1e-6):
     """
     x = _check_inputs(f, x, h)
     q = np.asarray(f(x)).size
-    flat = x.reshape(-1)
-    jac = np.empty((flat.size, q))
-    for i in range(flat.size):
-        orig = flat[i]
-        flat[i] = orig + h
-        fp = _evaluate(f, x).reshape(-1)
-        flat[i] = orig - h
-        fm = _evaluate(f, x).reshape(-1)
-        flat[i] = orig
+    jac = np.empty((x.size, q))
+    for i, idx in enumerate(np.ndindex(x.shape)):          # row-major order, as x.reshape(-1)
+        fp, fm = _central_pair(f, x, idx, h)
         if fp.size != q:
             raise ValueError(f"f changed its output size from {q} to {fp.size} when x was perturbed")
-        jac[i] = (fp - fm) / (2 * h)
+        jac[i] = (fp.reshape(-1) - fm.reshape(-1)) / (2 * h)
     return jac
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_label_array, as_real_array, require_ndim
+from ._validation import as_label_array, as_real_array, require_finite, require_ndim
 from .functions import log_softmax, logistic, softmax, softplus
 
 __all__ = [
@@ -90,8 +90,7 @@ def _samples(pred: np.ndarray, name: str, expected: str, ndim: tuple[int, ...]) 
     require_ndim(pred, ndim, name, expected)
     if pred.shape[0] == 0:
         raise ValueError(f"{name} has shape {pred.shape}: a loss needs at least one sample")
-    if not np.all(np.isfinite(pred)):
-        raise ValueError(f"{name} must be finite; it contains NaN or inf")
+    require_finite(pred, name)
 
 
 def _binary(y, values, n: int, pred_shape, pred_name: str, loss: str) -> np.ndarray:
@@ -116,7 +115,7 @@ def _target_distribution(y, pred: np.ndarray, pred_name: str) -> np.ndarray:
     n, c = pred.shape
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.dtype.kind in "biuf":
-        target = as_real_array(arr, "y")
+        target = require_finite(as_real_array(arr, "y"), "y")
         if target.shape != pred.shape:
             raise ValueError(
                 f"y has shape {target.shape} but {pred_name} has shape {pred.shape}: a one-hot "
@@ -189,7 +188,7 @@ def _squared_inputs(y, y_pred):
         raise ValueError(
             f"y has shape {target.shape} but y_pred has shape {pred.shape}: they must be equal"
         )
-    return target, pred
+    return require_finite(target, "y"), pred
 
 
 def squared(y, y_pred, reduction: str = "mean"):
@@ -252,17 +251,18 @@ def cross_entropy_grad(y, probs):
     return (0.0 - target / (p.shape[0] * np.maximum(p, tiny))).astype(p.dtype, copy=False)
 
 
-def _logits(logits, expected, ndim):
-    z = as_real_array(logits, "logits")
-    _samples(z, "logits", expected, ndim)
+def _logits(logits, expected, ndim, name="logits"):
+    z = as_real_array(logits, name)
+    _samples(z, name, expected, ndim)
     return z
 
 
 def softmax_cross_entropy(y, logits, reduction: str = "mean"):
     """Cross-entropy of softmax(z), (3.11)–(3.12) with (3.58)/(3.61), computed from the logits z.
 
-    Uses log softmax(z) = z − logsumexp(z), so it stays finite and warning-free even where
-    softmax(z) itself underflows to 0 (|z| up to 1e4 and beyond).  ``logits`` is (N, C);
+    Uses log softmax(z) = (z − m) − log Σ exp(z − m), m = max z (`nndl.functions.log_softmax`),
+    so it stays finite, warning-free and accurate even where softmax(z) itself underflows to 0,
+    for any finite logits (tied logits of 1e16 give log 2, not 0).  ``logits`` is (N, C);
     ``y`` is (N,) integer labels or an (N, C) one-hot / distribution target.
     """
     _check_reduction(reduction)
@@ -321,7 +321,7 @@ def hinge(y, scores, reduction: str = "mean"):
     allows, the loss is just twice the 0-1 loss.
     """
     _check_reduction(reduction)
-    f = _logits(scores, "(N,) (one real score f(x) per sample)", (1,))
+    f = _logits(scores, "(N,) (one real score f(x) per sample)", (1,), "scores")
     t = _binary(y, (-1, 1), f.shape[0], f.shape, "scores", "hinge")
     return _reduce(np.maximum(0, 1 - t * f).astype(f.dtype, copy=False), reduction)
 
@@ -333,6 +333,6 @@ def hinge_grad(y, scores):
     subgradient, and this function uses **0** (the kink counts as "margin satisfied", like the
     convention relu'(0) = 0).
     """
-    f = _logits(scores, "(N,) (one real score f(x) per sample)", (1,))
+    f = _logits(scores, "(N,) (one real score f(x) per sample)", (1,), "scores")
     t = _binary(y, (-1, 1), f.shape[0], f.shape, "scores", "hinge_grad")
     return np.where(t * f < 1, -t / f.shape[0], 0.0).astype(f.dtype, copy=False)

@@ -40,16 +40,39 @@ Initialization
 `init_weights`: ``"small"`` draws N(0, scale²) with scale = 0.01 by default, the small random
 numbers that Algorithm 5.1's "初始化 W, b" leaves unspecified.  ``"glorot"`` [Glorot and Bengio,
 2010] and ``"he"`` [He et al., 2015] scale with the layer's fan-in/fan-out; both are beyond the
-2015 draft.  Biases start at 0.
+2015 draft.  Biases start at 0.  ``dtype`` must be a floating dtype (an integer dtype would
+truncate the small weights to zeros).
+
+Failing loudly
+--------------
+`fit`, `SoftmaxCrossEntropy` and `Sequential.predict` reject NaN and inf in the data with a
+``ValueError`` naming the argument and the first bad row.  When the loss, a gradient or a
+parameter stops being finite during training (too large a learning rate), `fit` stops with
+`nndl._validation.TrainingDiverged` naming the epoch and the last finite loss; the overflow
+itself is computed silently, so no storm of RuntimeWarnings comes first.
+
+Threads
+-------
+A layer caches its forward pass for backward and keeps one ``grads`` dict, so one layer object
+cannot serve two threads at once.  Every `Layer` (including subclasses in `nndl.conv` and
+`nndl.rnn`) detects this and raises ``RuntimeError`` instead of returning wrong gradients: when
+a thread calls ``forward`` or ``backward`` while another thread is inside either of them, and
+when ``backward`` would use the cache of a ``forward`` run by another thread.  Give each thread
+its own copy (``copy.deepcopy(layer)``, which also works for `Sequential` models).  Using a layer
+from several threads *in turn* (one finishes forward and backward before the next starts) is fine.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import numbers
+import threading
 
 import numpy as np
 
 from . import functions as F
-from ._validation import as_count as _count, as_label_array, as_real_array
+from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
+                          check_finite_arrays, check_loss, diverged, require_finite)
 from .gradcheck import numerical_gradient, relative_error
 
 __all__ = [
@@ -83,9 +106,11 @@ def init_weights(n_out: int, n_in: int, method: str = "small", scale=None, rng=N
     - ``"he"``: N(0, scale²·2 / n_in), scale = 1 unless given; the factor 2 makes up for ReLU
       zeroing half of its inputs [He et al., 2015].  Beyond the draft.
 
-    ``rng`` is a ``numpy.random.Generator`` or a seed.
+    ``rng`` is a ``numpy.random.Generator`` or a seed; ``dtype`` a floating dtype (TypeError
+    otherwise).
     """
     n_out, n_in = _count(n_out, "n_out"), _count(n_in, "n_in")
+    dtype = as_float_dtype(dtype)
     if method not in INITS:
         raise ValueError(f"method must be one of {INITS}, got {method!r}")
     scale = (0.01 if method == "small" else 1.0) if scale is None else _nonnegative(scale, "scale")
@@ -101,18 +126,75 @@ def init_weights(n_out: int, n_in: int, method: str = "small", scale=None, rng=N
 
 
 # ------------------------------------------------------------------------------- the protocol
+_LOCK_CREATION = threading.Lock()   # so two threads cannot give one layer two different locks
+
+
+def _layer_lock(layer) -> threading.RLock:
+    """The layer's own re-entrant lock, created on first use (subclasses need not call __init__)."""
+    lock = layer.__dict__.get("_thread_lock")
+    if lock is None:
+        with _LOCK_CREATION:
+            lock = layer.__dict__.setdefault("_thread_lock", threading.RLock())
+    return lock
+
+
+def _thread_guarded(method, is_forward: bool):
+    """Wrap a layer's forward/backward so that sharing the layer between threads raises RuntimeError.
+
+    The call holds the layer's lock (re-entrant, so ``super().forward()`` and nested
+    `Sequential` models work); forward records its thread, and backward refuses a cache that
+    another thread's forward wrote.  See "Threads" in the module docstring.
+    """
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        lock = self.__dict__.get("_thread_lock") or _layer_lock(self)
+        if not lock.acquire(blocking=False):
+            raise RuntimeError(f"{type(self).__name__} is being used by another thread; give each "
+                               f"thread its own copy (copy.deepcopy(layer))")
+        try:
+            me = threading.get_ident()
+            if not is_forward and self.__dict__.get("_forward_thread", me) != me:
+                raise RuntimeError(f"{type(self).__name__}.backward: the forward pass it would "
+                                   f"differentiate was run by another thread; give each thread its "
+                                   f"own copy (copy.deepcopy(layer))")
+            out = method(self, *args, **kwargs)
+            if is_forward:
+                self._forward_thread = me
+            return out
+        finally:
+            lock.release()
+
+    guarded._thread_guarded = True
+    return guarded
+
+
 class Layer:
     """Base class of the layer protocol: ``params``, ``grads``, ``forward``, ``backward``.
 
     Subclasses set ``self.params``/``self.grads`` in ``__init__`` (leave them empty if there are
-    no parameters) and list the penalized parameter names in ``regularized``.
+    no parameters) and list the penalized parameter names in ``regularized``.  Every subclass's
+    ``forward`` and ``backward`` are wrapped by a thread guard (module docstring, "Threads").
     """
 
     regularized: tuple[str, ...] = ()
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("forward", "backward"):
+            method = cls.__dict__.get(name)
+            if callable(method) and not getattr(method, "_thread_guarded", False):
+                setattr(cls, name, _thread_guarded(method, is_forward=name == "forward"))
+
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+
+    def __getstate__(self):
+        """For copy.deepcopy and pickle: a copy gets its own lock and belongs to no thread yet."""
+        state = self.__dict__.copy()
+        state.pop("_thread_lock", None)
+        state.pop("_forward_thread", None)
+        return state
 
     def forward(self, x):
         raise NotImplementedError
@@ -282,12 +364,21 @@ class Sequential(Layer):
         return dy
 
     def predict(self, X):
-        """The class with the largest output (score) for every row of X, int64 (N,)."""
-        return np.argmax(self.forward(X), axis=1).astype(np.int64)
+        """The class with the largest output (score) for every row of X, int64 (N,).
+
+        NaN or inf in X, or in the scores (a diverged model), raise ValueError: argmax would
+        silently call such a row class 0.
+        """
+        return np.argmax(self._finite_scores(X), axis=1).astype(np.int64)
 
     def predict_proba(self, X):
-        """softmax of the outputs, one distribution per row (N, C)."""
-        return F.softmax(self.forward(X), axis=1)
+        """softmax of the outputs, one distribution per row (N, C); checked as `predict`."""
+        return F.softmax(self._finite_scores(X), axis=1)
+
+    def _finite_scores(self, X) -> np.ndarray:
+        scores = self.forward(require_finite(as_real_array(X, "X"), "X"))
+        _require_finite_scores(scores)
+        return scores
 
     @property
     def num_params(self) -> int:
@@ -331,8 +422,8 @@ def mlp(sizes, activation: str = "relu", init: str = "small", scale=None, rng=No
 class SoftmaxCrossEntropy:
     """Mean cross-entropy of softmax(scores) against integer labels: a loss layer.
 
-    ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, computed as
-    −(z − logsumexp z)_y, finite for any finite scores; ``backward()`` returns its gradient
+    ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, with the log-softmax of
+    `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError); ``backward()`` returns its gradient
     (softmax(Z) − Y) / N, Y the one-hot labels: the δ⁽ᴸ⁾ that starts backpropagation.
     Loss layers share this small protocol (``forward(prediction, y)``, ``backward()``).
     """
@@ -344,6 +435,7 @@ class SoftmaxCrossEntropy:
         z = as_real_array(scores, "scores")
         if z.ndim != 2 or z.shape[0] == 0:
             raise ValueError(f"scores must have shape (N, C) with N >= 1, got shape {z.shape}")
+        require_finite(z, "scores")
         labels = as_label_array(y, "y")
         if labels.shape != (z.shape[0],):
             raise ValueError(f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
@@ -398,15 +490,52 @@ def loss_and_grads(model, X, y, loss=None, l2: float = 0.0):
     """
     l2 = _check_l2(l2)
     loss = SoftmaxCrossEntropy() if loss is None else loss
-    value = loss.forward(model.forward(X), y)
+    value = loss.forward(model.forward(X), y) + penalty(model, l2)
     model.backward(loss.backward())
+    return value, _penalized_grads(model, l2)
+
+
+def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
+    """A new dict of the model's grads with λW added to the regularized weights."""
     grads = dict(model.grads)
     if l2:
         params = model.params
         for k in getattr(model, "regularized", ()):
             grads[k] = grads[k] + l2 * params[k]
-        value += penalty(model, l2)
-    return value, grads
+    return grads
+
+
+def _require_finite_scores(scores, where=None, last_finite=None) -> None:
+    """ValueError (or, during training at ``where``, TrainingDiverged) for non-finite scores."""
+    finite = np.isfinite(scores)
+    if finite.all():
+        return
+    row = int(np.argwhere(~finite)[0][0])
+    what = f"the model's scores for row {row} became {scores[row][~finite[row]].flat[0]}"
+    if where is not None:
+        raise diverged(where, what, last_finite)
+    raise ValueError(f"{what}, although the input is finite: are the model's parameters finite?")
+
+
+def _float64_copy(model):
+    """A deep copy of ``model`` whose params and grads are float64, nested ``layers`` included."""
+    model = copy.deepcopy(model)
+
+    def convert(obj):
+        for layer in getattr(obj, "layers", ()):
+            convert(layer)
+        for attr in ("params", "grads"):
+            arrays = getattr(obj, "__dict__", {}).get(attr)   # not Sequential's merged views
+            if isinstance(arrays, dict):
+                for k, v in arrays.items():
+                    arrays[k] = np.asarray(v, dtype=np.float64)
+
+    convert(model)
+    left = sorted(k for k, v in model.params.items() if v.dtype != np.float64)
+    if left:
+        raise TypeError(f"gradient_check needs float64 parameters and could not convert {left} "
+                        f"of this model; build it with dtype=np.float64")
+    return model
 
 
 def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
@@ -414,8 +543,10 @@ def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
     """Relative error between backpropagation and central differences for every parameter.
 
     Returns a dict name -> `nndl.gradcheck.relative_error`; with ``inputs=True`` also ``"input"``,
-    the check of dJ/dX (what ``backward`` returns).  Parameters are restored afterwards.  Run it
-    in float64 on a small network: each parameter entry costs two forward passes.  The step
+    the check of dJ/dX (what ``backward`` returns).  Parameters are restored afterwards.  Runs in
+    float64: a model with float32 parameters is checked on a float64 deep copy (float32 round-off
+    divided by h would swamp the differences; the model itself is untouched).  Use a small
+    network: each parameter entry costs two forward passes.  The step
     ``h = 1e-5`` (not 1e-6) because J is of order 1 while a deep logistic network's bias
     gradients can be 1e-4: the round-off error ε·J/h of the difference would dominate.
     ReLU has no derivative where a state is exactly 0 (after a layer whose units are all
@@ -423,7 +554,9 @@ def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
     before checking.
     """
     loss = SoftmaxCrossEntropy() if loss is None else loss
-    X = as_real_array(X, "X")
+    X = require_finite(as_real_array(X, "X"), "X").astype(np.float64, copy=False)
+    if any(v.dtype != np.float64 for v in model.params.values()):
+        model = _float64_copy(model)
     _, grads = loss_and_grads(model, X, y, loss, l2)
     analytic = {k: np.array(v, copy=True) for k, v in grads.items()}
     if inputs:
