@@ -17,6 +17,12 @@ float64, 1e-4 in float32).  Every time is the best of ``repeat`` runs (the media
 too).
 
     .venv/bin/python benchmarks/bench_rnn.py [repeat] [threads]   # a few minutes with repeat = 7
+    .venv/bin/python benchmarks/bench_rnn.py --guard [repeat] [runs]   # the issue-13 guard rail
+
+``--guard`` times only the guard rail of issue 13: LSTM (no peepholes) forward + backward at
+T=50, N=32, D=64, H=128 in float32, one thread for NumPy and PyTorch, ``runs`` rounds of
+best-of-``repeat`` (ours and PyTorch's interleaved, so both see the same machine), and prints
+the best ratio ours/PyTorch (the target is <= 2).
 """
 from __future__ import annotations
 
@@ -112,7 +118,41 @@ def markdown(rows) -> str:
     return "\n".join(out)
 
 
+def guard(repeat: int = 7, runs: int = 5) -> float:
+    """Best-of-``runs`` ratio LSTM fwd+bwd time / PyTorch's, float32, one thread (issue 13)."""
+    import torch
+
+    T, N, D, H = CASES[0]
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(N, T, D)).astype(np.float32)
+    dh = rng.normal(size=(N, T, H)).astype(np.float32)
+    layer = rnn.LSTM(D, H, peephole=False, rng=0, dtype=np.float32)
+    mod = torch.nn.LSTM(D, H, batch_first=True)
+    tx, tdh = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(dh)
+
+    def tfb():
+        mod.zero_grad(set_to_none=True)
+        tx.grad = None
+        mod(tx)[0].backward(tdh)
+
+    ours, theirs = [], []
+    with rnn.blas_threads(1):
+        for _ in range(runs):
+            ours.append(best_and_median(lambda: (layer.forward(x), layer.backward(dh)), repeat)[0])
+            theirs.append(best_and_median(tfb, repeat)[0])
+            print(f"LSTM fwd+bwd float32 1 thread: ours {1e3 * ours[-1]:.2f} ms, "
+                  f"torch {1e3 * theirs[-1]:.2f} ms, ratio {ours[-1] / theirs[-1]:.2f}", flush=True)
+    ratio = min(ours) / min(theirs)
+    print(f"best: ours {1e3 * min(ours):.2f} ms, torch {1e3 * min(theirs):.2f} ms, "
+          f"ratio {ratio:.2f} (target <= 2)")
+    return ratio
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--guard"]:
+        guard(*(int(a) for a in sys.argv[2:4]))
+        sys.exit(0)
     rows = main(int(sys.argv[1]) if len(sys.argv) > 1 else 7,
                 int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     print()

@@ -48,11 +48,14 @@ to right (denominator layout).
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
 from . import functions as F
-from ._validation import as_count as _count, as_real_array
+from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
+                          check_finite_arrays, check_loss, diverged, require_finite)
+from .nn import Layer
 
 __all__ = [
     "SRN", "LSTM", "GRU", "LastStep", "ACTIVATIONS",
@@ -83,12 +86,62 @@ def _sigmoid(z, out=None):
 
 
 # --------------------------------------------------------------------------------- validation
-def _sequences(x, D: int, who: str) -> np.ndarray:
-    x = as_real_array(x, "x")
-    if x.ndim != 3 or x.shape[2] != D or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"{who} expects a batch of sequences x of shape (N, T, D) with D = {D} "
-                         f"(batch first: N sequences of T steps), got shape {x.shape}")
+# The public kernels check their arguments (shapes only: a few microseconds) and then call the
+# unchecked engines ``_srn_forward``, ... that the layers call directly after their own checks.
+def _real_number(value, name: str, positive: bool = False) -> float:
+    """``value`` as a finite float (> 0 if ``positive``): TypeError for a non-number, ValueError
+    for NaN, ±inf or (``positive``) a value <= 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, "
+                         f"got {value!r}")
+    return value
+
+
+def _activation(name, who: str):
+    """(f, f′) of ``ACTIVATIONS[name]``, or ValueError naming the choices."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{who}: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def _sequences(x, D, who: str, name: str = "x") -> np.ndarray:
+    """``x`` as a real (N, T, D) array with N, T >= 1 (any D if ``D`` is None)."""
+    x = as_real_array(x, name)
+    if x.ndim != 3 or (D is not None and x.shape[2] != D) or x.shape[0] == 0 or x.shape[1] == 0:
+        at = "" if D is None else f" with D = {D}"
+        raise ValueError(f"{who} expects a batch of sequences {name} of shape (N, T, D){at} "
+                         f"(batch first: N >= 1 sequences of T >= 1 steps), got shape {x.shape}")
     return x
+
+
+def _shaped(a, shape, name: str, who: str, expected: str) -> np.ndarray:
+    """``a`` as a real array of exactly ``shape``; ``expected`` spells the shape in letters."""
+    a = as_real_array(a, name)
+    if a.shape != tuple(shape):
+        raise ValueError(f"{who}: {name} must have shape {expected} = {tuple(shape)}, "
+                         f"got shape {a.shape}")
+    return a
+
+
+def _kernel_args(x, W, U, b, gates: int, who: str, V=None):
+    """Check a kernel's x (N, T, D), W (D, G·H), U (H, G·H), b (G·H,) and V (3, H) (if given).
+
+    H comes from U, D from x.  Returns them as real arrays (floats keep their dtype).
+    """
+    x = _sequences(x, None, who)
+    U = as_real_array(U, "U")
+    GH = "H" if gates == 1 else f"{gates}·H"
+    if U.ndim != 2 or U.shape[0] == 0 or U.shape[1] != gates * U.shape[0]:
+        raise ValueError(f"{who}: U must have shape (H, {GH}) with H >= 1, got shape {U.shape}")
+    H, D = U.shape[0], x.shape[2]
+    W = _shaped(W, (D, gates * H), "W", who, f"(D, {GH}) for x of shape {x.shape} and H = {H}")
+    b = _shaped(b, (gates * H,), "b", who, f"({GH},) for H = {H}")
+    if V is not None:
+        V = _shaped(V, (3, H), "V", who, f"(3, H) for H = {H}")
+    return x, W, U, b, V
 
 
 def _state(s, N: int, H: int, dtype, name: str, who: str) -> np.ndarray:
@@ -96,17 +149,25 @@ def _state(s, N: int, H: int, dtype, name: str, who: str) -> np.ndarray:
         return np.zeros((N, H), dtype=dtype)
     s = as_real_array(s, name)
     if s.shape != (N, H):
-        raise ValueError(f"{who}: the initial state {name} must have shape (N, H) = ({N}, {H}), "
-                         f"got shape {s.shape}")
+        raise ValueError(f"{who}: the initial state {name} must have shape (N, H) = ({N}, {H}) "
+                         f"(N from x, H from U), got shape {s.shape}")
     return s.astype(dtype, copy=False)
 
 
 def _dh(dh, shape, who: str) -> np.ndarray:
+    """``dh`` as a real array of the output's shape (N, T, H); ``who`` names the caller."""
     dh = as_real_array(dh, "dh")
-    if dh.shape != shape:
-        raise ValueError(f"{who}.backward: dh must have the shape (N, T, H) = {shape} of the "
+    if dh.shape != tuple(shape):
+        raise ValueError(f"{who}: dh must have the shape (N, T, H) = {tuple(shape)} of the "
                          f"output, got shape {dh.shape}")
     return dh
+
+
+def _cache(cache, length: int, forward: str, who: str) -> tuple:
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"{who}: cache must be the second value returned by {forward}, "
+                        f"got {type(cache).__name__} of length {len(cache) if isinstance(cache, tuple) else '-'}")
+    return cache
 
 
 def _unpack(params, names):
@@ -149,9 +210,11 @@ def srn_forward_reference(x, W, U, b, h0=None, activation="tanh"):
     Rows as samples, so the line reads ``f(h_prev @ U + x_t @ W + b)``.  Returns ``(h, cache)``
     with ``h`` (N, T, H).
     """
-    f, _ = ACTIVATIONS[activation]
+    who = "srn_forward_reference"
+    x, W, U, b, _ = _kernel_args(x, W, U, b, 1, who)
+    f, _ = _activation(activation, who)
     N, T, _ = x.shape
-    h_prev = _state(h0, N, U.shape[0], x.dtype, "h0", "srn")
+    h_prev = _state(h0, N, U.shape[0], x.dtype, "h0", who)
     hs = [h_prev]
     for t in range(T):
         z_t = h_prev @ U + x[:, t] @ W + b                    # U h_{t-1} + W x_t + b
@@ -168,7 +231,9 @@ def srn_backward_reference(dh, cache):
     ∂J/∂W = Σ_t x_tδ_tᵀ, ∂J/∂b = Σ_t δ_t, ∂J/∂x_t = Wδ_t (code layout: rows).
     Returns ``(dx, grads, dh0)``.
     """
-    x, W, U, b, H, activation = cache
+    who = "srn_backward_reference"
+    x, W, U, b, H, activation = _cache(cache, 6, "srn_forward_reference", who)
+    dh = _dh(dh, (*x.shape[:2], U.shape[0]), who)
     _, fprime = ACTIVATIONS[activation]
     T = x.shape[1]
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
@@ -184,15 +249,32 @@ def srn_backward_reference(dh, cache):
     return dx, {"W": dW, "U": dU, "b": db}, carry
 
 
-def srn_forward(x, W, U, b, h0=None, activation="tanh", work=None):
+def srn_forward(x, W, U, b, h0=None, activation="tanh"):
     """Fast (7.2): one GEMM for W x_t + b of all steps, one GEMM h_{t−1} @ U per step.
 
-    ``work``: see `_workspace_array`.
+    x (N, T, D), W (D, H), U (H, H), b (H,), h0 (N, H) or None.  Returns ``(h, cache)``, h
+    (N, T, H); nothing returned shares memory with a later call.
     """
+    x, W, U, b, _ = _kernel_args(x, W, U, b, 1, "srn_forward")
+    _activation(activation, "srn_forward")
+    return _srn_forward(x, W, U, b, h0, activation)
+
+
+def srn_backward(dh, cache):
+    """Fast BPTT for (7.2): one GEMM δ_t @ Uᵀ per step, then dW, dU, db, dx for all steps at once.
+
+    ``cache`` from `srn_forward`, dh (N, T, H).  Returns ``(dx, grads, dh0)``.
+    """
+    x, _, _, U, *_ = _cache(cache, 7, "srn_forward", "srn_backward")
+    return _srn_backward(_dh(dh, (*x.shape[:2], U.shape[0]), "srn_backward"), cache)
+
+
+def _srn_forward(x, W, U, b, h0=None, activation="tanh", work=None):
+    """The unchecked engine of `srn_forward`; ``work``: see `_workspace_array`."""
     f, _ = ACTIVATIONS[activation]
     N, T, D = x.shape
     Hd = U.shape[0]
-    h0 = _state(h0, N, Hd, x.dtype, "h0", "srn")
+    h0 = _state(h0, N, Hd, x.dtype, "h0", "srn_forward")
     # time-major buffer of all states, h_0 first: states[t+1] = h_t
     states = np.empty((T + 1, N, Hd), dtype=np.result_type(x, W))
     states[0] = h0
@@ -210,8 +292,8 @@ def srn_forward(x, W, U, b, h0=None, activation="tanh", work=None):
     return h, (x, xt, W, U, b, states, activation)
 
 
-def srn_backward(dh, cache, work=None):
-    """Fast BPTT: one GEMM δ_t @ Uᵀ per step, then dW, dU, db, dx for all steps at once."""
+def _srn_backward(dh, cache, work=None):
+    """The unchecked engine of `srn_backward`."""
     x, xt, W, U, b, states, activation = cache
     _, fprime = ACTIVATIONS[activation]
     N, T, D = x.shape
@@ -248,11 +330,13 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
     (the draft's ∂y_t/∂h_t ∂J_t/∂y_t).  O(T²H³) per sample: a check, not a kernel.
     Returns ∂J/∂U in the code's layout (H, H).
     """
-    f, fprime = ACTIVATIONS[activation]
-    x, dh = np.asarray(x, dtype=np.float64), np.asarray(dh, dtype=np.float64)
+    who = "bptt_literal"
+    x, W, U, b, _ = _kernel_args(x, W, U, b, 1, who)
+    f, fprime = _activation(activation, who)
     N, T, _ = x.shape
     Hd = U.shape[0]
-    h0 = _state(h0, N, Hd, np.float64, "h0", "bptt_literal")
+    x, dh = x.astype(np.float64), _dh(dh, (N, T, Hd), who).astype(np.float64)
+    h0 = _state(h0, N, Hd, np.float64, "h0", who)
     dU = np.zeros((Hd, Hd))
     for n in range(N):
         hs, ds = [h0[n]], []                       # h_0..h_T and f'(z_1)..f'(z_T)
@@ -278,14 +362,16 @@ def lstm_forward_reference(x, W, U, b, V=None, h0=None, c0=None):
     Blocks of the stacked parameters: [:, 0:H] input gate i, [H:2H] forget gate f, [2H:3H]
     output gate o, [3H:4H] candidate c̃.  Returns ``(h, cache)``.
     """
+    who = "lstm_forward_reference"
+    x, W, U, b, V = _kernel_args(x, W, U, b, 4, who, V)
     N, T, _ = x.shape
     H = U.shape[0]
     Wi, Wf, Wo, Wc = (W[:, k * H:(k + 1) * H] for k in range(4))
     Ui, Uf, Uo, Uc = (U[:, k * H:(k + 1) * H] for k in range(4))
     bi, bf, bo, bc = (b[k * H:(k + 1) * H] for k in range(4))
     Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
-    h = _state(h0, N, H, x.dtype, "h0", "lstm")
-    c = _state(c0, N, H, x.dtype, "c0", "lstm")
+    h = _state(h0, N, H, x.dtype, "h0", who)
+    c = _state(c0, N, H, x.dtype, "c0", who)
     steps = []
     for t in range(T):
         x_t = x[:, t]
@@ -303,8 +389,10 @@ def lstm_forward_reference(x, W, U, b, V=None, h0=None, c0=None):
 
 def lstm_backward_reference(dh, cache):
     """BPTT through (7.14)–(7.19), one gate at a time.  Returns ``(dx, grads, dh0, dc0)``."""
-    W, U, b, V, steps = cache
+    who = "lstm_backward_reference"
+    W, U, b, V, steps = _cache(cache, 5, "lstm_forward_reference", who)
     H = U.shape[0]
+    dh = _dh(dh, (steps[0][1].shape[0], len(steps), H), who)
     Wb = [W[:, k * H:(k + 1) * H] for k in range(4)]
     Ub = [U[:, k * H:(k + 1) * H] for k in range(4)]
     Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
@@ -341,19 +429,36 @@ def lstm_backward_reference(dh, cache):
     return np.stack(dxs[::-1], axis=1), grads, dh_next, dc_next
 
 
-def lstm_forward(x, W, U, b, V=None, h0=None, c0=None, work=None):
+def lstm_forward(x, W, U, b, V=None, h0=None, c0=None):
     """Fast (7.14)–(7.19): one input GEMM for all steps, one fused 4-gate GEMM per step.
 
     The gates use σ(z) = (1 + tanh(z/2))/2: with the i, f, o columns of W, U, b (and V) halved
-    up front, one tanh call activates all four gates of a step.  ``work``: see `_workspace_array`.
+    up front, one tanh call activates all four gates of a step.  x (N, T, D), W (D, 4H),
+    U (H, 4H), b (4H,), V (3, H) or None, h0 and c0 (N, H) or None.  Returns ``(h, cache)``;
+    nothing returned shares memory with a later call.
     """
+    x, W, U, b, V = _kernel_args(x, W, U, b, 4, "lstm_forward", V)
+    return _lstm_forward(x, W, U, b, V, h0, c0)
+
+
+def lstm_backward(dh, cache):
+    """Fast BPTT for (7.14)–(7.19): one GEMM per step, then one GEMM each for dW, dU, dx.
+
+    ``cache`` from `lstm_forward`, dh (N, T, H).  Returns ``(dx, grads, dh0, dc0)``.
+    """
+    x, _, U, *_ = _cache(cache, 10, "lstm_forward", "lstm_backward")
+    return _lstm_backward(_dh(dh, (*x.shape[:2], U.shape[0]), "lstm_backward"), cache)
+
+
+def _lstm_forward(x, W, U, b, V=None, h0=None, c0=None, work=None):
+    """The unchecked engine of `lstm_forward`; ``work``: see `_workspace_array`."""
     N, T, D = x.shape
     H = U.shape[0]
     dt = np.result_type(x, W)
     hs = np.empty((T + 1, N, H), dtype=dt)                # h_0..h_T, time major
     cs = _workspace_array(work, "cs", (T + 1, N, H), dt)
-    hs[0] = _state(h0, N, H, dt, "h0", "lstm")
-    cs[0] = _state(c0, N, H, dt, "c0", "lstm")
+    hs[0] = _state(h0, N, H, dt, "h0", "lstm_forward")
+    cs[0] = _state(c0, N, H, dt, "c0", "lstm_forward")
     gates = _workspace_array(work, "gates", (T, N, 4 * H), dt)    # activated [i, f, o, c̃]
     tcs = _workspace_array(work, "tcs", (T, N, H), dt)             # tanh(c_t)
     half = np.ones(4 * H, dtype=dt)
@@ -394,8 +499,8 @@ def lstm_forward(x, W, U, b, V=None, h0=None, c0=None, work=None):
     return h, (x, W, U, b, V, hs, cs, gates, tcs, xt)
 
 
-def lstm_backward(dh, cache, work=None):
-    """Fast BPTT for the LSTM: one GEMM per step, then one GEMM each for dW, dU, dx."""
+def _lstm_backward(dh, cache, work=None):
+    """The unchecked engine of `lstm_backward`."""
     x, W, U, b, V, hs, cs, gates, tcs, xt = cache
     N, T, D = x.shape
     H = U.shape[0]
@@ -457,12 +562,14 @@ def lstm_backward(dh, cache, work=None):
 # ================================================================================== GRU (7.20)
 def gru_forward_reference(x, W, U, b, h0=None):
     """(7.20)–(7.23) step by step: blocks [r, z, h̃] of the stacked parameters."""
+    who = "gru_forward_reference"
+    x, W, U, b, _ = _kernel_args(x, W, U, b, 3, who)
     N, T, _ = x.shape
     H = U.shape[0]
     Wr, Wz, Wc = (W[:, k * H:(k + 1) * H] for k in range(3))
     Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
     br, bz, bc = (b[k * H:(k + 1) * H] for k in range(3))
-    h = _state(h0, N, H, x.dtype, "h0", "gru")
+    h = _state(h0, N, H, x.dtype, "h0", who)
     steps, out = [], []
     for t in range(T):
         x_t = x[:, t]
@@ -478,8 +585,10 @@ def gru_forward_reference(x, W, U, b, h0=None):
 
 def gru_backward_reference(dh, cache):
     """BPTT through (7.20)–(7.23), one gate at a time.  Returns ``(dx, grads, dh0)``."""
-    W, U, b, steps = cache
+    who = "gru_backward_reference"
+    W, U, b, steps = _cache(cache, 4, "gru_forward_reference", who)
     H = U.shape[0]
+    dh = _dh(dh, (steps[0][1].shape[0], len(steps), H), who)
     Wb = [W[:, k * H:(k + 1) * H] for k in range(3)]
     Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
@@ -503,16 +612,32 @@ def gru_backward_reference(dh, cache):
     return np.stack(dxs[::-1], axis=1), {"W": dW, "U": dU, "b": db}, dh_next
 
 
-def gru_forward(x, W, U, b, h0=None, work=None):
+def gru_forward(x, W, U, b, h0=None):
     """Fast (7.20)–(7.23): one input GEMM, per step one fused [r, z] GEMM and one for U_c(r ⊙ h).
 
-    ``work``: see `_workspace_array`.
+    x (N, T, D), W (D, 3H), U (H, 3H), b (3H,), h0 (N, H) or None.  Returns ``(h, cache)``;
+    nothing returned shares memory with a later call.
     """
+    x, W, U, b, _ = _kernel_args(x, W, U, b, 3, "gru_forward")
+    return _gru_forward(x, W, U, b, h0)
+
+
+def gru_backward(dh, cache):
+    """Fast BPTT for (7.20)–(7.23): two GEMMs per step (U_cᵀ, then [U_r U_z]ᵀ), then one each.
+
+    ``cache`` from `gru_forward`, dh (N, T, H).  Returns ``(dx, grads, dh0)``.
+    """
+    x, _, U, *_ = _cache(cache, 8, "gru_forward", "gru_backward")
+    return _gru_backward(_dh(dh, (*x.shape[:2], U.shape[0]), "gru_backward"), cache)
+
+
+def _gru_forward(x, W, U, b, h0=None, work=None):
+    """The unchecked engine of `gru_forward`; ``work``: see `_workspace_array`."""
     N, T, D = x.shape
     H = U.shape[0]
     dt = np.result_type(x, W)
     hs = np.empty((T + 1, N, H), dtype=dt)
-    hs[0] = _state(h0, N, H, dt, "h0", "gru")
+    hs[0] = _state(h0, N, H, dt, "h0", "gru_forward")
     gates = _workspace_array(work, "gates", (T, N, 3 * H), dt)    # activated [r, z, h̃]
     rhs = _workspace_array(work, "rhs", (T, N, H), dt)             # r ⊙ h_{t-1}
     xt = _time_major(x)
@@ -535,8 +660,8 @@ def gru_forward(x, W, U, b, h0=None, work=None):
     return hs[1:].transpose(1, 0, 2), (x, W, U, b, hs, gates, rhs, xt)
 
 
-def gru_backward(dh, cache, work=None):
-    """Fast BPTT for the GRU: two GEMMs per step (U_cᵀ, then [U_r U_z]ᵀ), then one GEMM each."""
+def _gru_backward(dh, cache, work=None):
+    """The unchecked engine of `gru_backward`."""
     x, W, U, b, hs, gates, rhs, xt = cache
     N, T, D = x.shape
     H = U.shape[0]
@@ -581,15 +706,19 @@ def gru_backward(dh, cache, work=None):
 
 
 # ===================================================================================== layers
-class _Recurrent:
-    """Shared parts of the three layers (the layer protocol of `nndl.nn`)."""
+class _Recurrent(Layer):
+    """Shared parts of the three layers: an `nndl.nn.Layer`, so it inherits the thread guard
+    (one layer object used by two threads at once raises RuntimeError; give each thread a
+    ``copy.deepcopy``).  ``dtype`` must be a floating dtype (TypeError otherwise)."""
 
     gates = 1
     regularized = ("W", "U")
 
     def __init__(self, input_size, hidden_size, rng, dtype, reference):
+        super().__init__()
         self.input_size = _count(input_size, "input_size")
         self.hidden_size = _count(hidden_size, "hidden_size")
+        dtype = as_float_dtype(dtype)
         self.reference = bool(reference)
         rng = np.random.default_rng(rng)
         D, H, G = self.input_size, self.hidden_size, self.gates
@@ -612,9 +741,8 @@ class _Recurrent:
             self.grads[k] = v.astype(self.params[k].dtype, copy=False)
 
     def _check_backward(self, dh):
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return _dh(dh, self._out_shape, type(self).__name__)
+        self._cached("_cache")                             # RuntimeError before any forward
+        return _dh(dh, self._out_shape, f"{type(self).__name__}.backward")
 
     def __call__(self, x, *args, **kwargs):
         return self.forward(x, *args, **kwargs)
@@ -638,18 +766,18 @@ class SRN(_Recurrent):
 
     def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh", rng=None,
                  dtype=np.float64, reference: bool = False) -> None:
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+        _activation(activation, "SRN")
         self.activation = activation
         super().__init__(input_size, hidden_size, rng, dtype, reference)
 
     def forward(self, x, h0=None):
         x = self._input(x)
+        _activation(self.activation, "SRN")                # it may have been reassigned
         W, U, b = _unpack(self.params, "WUb")
         if self.reference:
             h, self._cache = srn_forward_reference(x, W, U, b, h0, self.activation)
         else:
-            h, self._cache = srn_forward(x, W, U, b, h0, self.activation, self._work)
+            h, self._cache = _srn_forward(x, W, U, b, h0, self.activation, self._work)
         self._out_shape = h.shape
         return h
 
@@ -658,7 +786,7 @@ class SRN(_Recurrent):
         if self.reference:
             dx, grads, self.dh0 = srn_backward_reference(dh, self._cache)
         else:
-            dx, grads, self.dh0 = srn_backward(dh, self._cache, self._work)
+            dx, grads, self.dh0 = _srn_backward(dh, self._cache, self._work)
         self._set_grads(grads)
         return dx
 
@@ -683,10 +811,10 @@ class LSTM(_Recurrent):
         super().__init__(input_size, hidden_size, rng, dtype, reference)
         self.peephole = bool(peephole)
         H = self.hidden_size
-        self.params["b"][H:2 * H] = forget_bias
+        self.params["b"][H:2 * H] = _real_number(forget_bias, "forget_bias")
         if self.peephole:
             s = 1.0 / np.sqrt(H)
-            self.params["V"] = self._rng.uniform(-s, s, (3, H)).astype(dtype)
+            self.params["V"] = self._rng.uniform(-s, s, (3, H)).astype(self.params["W"].dtype)
             self.grads["V"] = np.zeros_like(self.params["V"])
         self.dc0 = None
 
@@ -697,7 +825,7 @@ class LSTM(_Recurrent):
         if self.reference:
             h, self._cache = lstm_forward_reference(x, W, U, b, V, h0, c0)
         else:
-            h, self._cache = lstm_forward(x, W, U, b, V, h0, c0, self._work)
+            h, self._cache = _lstm_forward(x, W, U, b, V, h0, c0, self._work)
         self._out_shape = h.shape
         return h
 
@@ -706,7 +834,7 @@ class LSTM(_Recurrent):
         if self.reference:
             dx, grads, self.dh0, self.dc0 = lstm_backward_reference(dh, self._cache)
         else:
-            dx, grads, self.dh0, self.dc0 = lstm_backward(dh, self._cache, self._work)
+            dx, grads, self.dh0, self.dc0 = _lstm_backward(dh, self._cache, self._work)
         self._set_grads(grads)
         return dx
 
@@ -728,7 +856,7 @@ class GRU(_Recurrent):
                  dtype=np.float64, reference: bool = False) -> None:
         super().__init__(input_size, hidden_size, rng, dtype, reference)
         H = self.hidden_size
-        self.params["b"][H:2 * H] = update_bias
+        self.params["b"][H:2 * H] = _real_number(update_bias, "update_bias")
 
     def forward(self, x, h0=None):
         x = self._input(x)
@@ -736,7 +864,7 @@ class GRU(_Recurrent):
         if self.reference:
             h, self._cache = gru_forward_reference(x, W, U, b, h0)
         else:
-            h, self._cache = gru_forward(x, W, U, b, h0, self._work)
+            h, self._cache = _gru_forward(x, W, U, b, h0, self._work)
         self._out_shape = h.shape
         return h
 
@@ -745,34 +873,29 @@ class GRU(_Recurrent):
         if self.reference:
             dx, grads, self.dh0 = gru_backward_reference(dh, self._cache)
         else:
-            dx, grads, self.dh0 = gru_backward(dh, self._cache, self._work)
+            dx, grads, self.dh0 = _gru_backward(dh, self._cache, self._work)
         self._set_grads(grads)
         return dx
 
 
-class LastStep:
+class LastStep(Layer):
     """(N, T, H) → (N, H): the last hidden state h_T, to put a `nndl.nn.Dense` head on it."""
 
-    regularized = ()
-
     def __init__(self) -> None:
-        self.params, self.grads = {}, {}
+        super().__init__()
         self._shape = None
 
     def forward(self, h):
         h = as_real_array(h, "h")
-        if h.ndim != 3:
-            raise ValueError(f"LastStep expects hidden states of shape (N, T, H), got shape {h.shape}")
+        if h.ndim != 3 or h.shape[1] == 0:
+            raise ValueError(f"LastStep expects hidden states of shape (N, T, H) with T >= 1, "
+                             f"got shape {h.shape}")
         self._shape, self._dtype = h.shape, h.dtype
         return h[:, -1]
 
     def backward(self, dy):
-        if self._shape is None:
-            raise RuntimeError("LastStep.backward called before forward")
-        N, T, H = self._shape
-        dy = as_real_array(dy, "dy")
-        if dy.shape != (N, H):
-            raise ValueError(f"LastStep.backward: dy must have shape (N, H) = ({N}, {H}), got {dy.shape}")
+        N, T, H = self._cached("_shape")
+        dy = self._check_dy(dy, (N, H), "LastStep")
         dh = np.zeros(self._shape, dtype=np.result_type(dy, self._dtype))
         dh[:, -1] = dy
         return dh
@@ -782,9 +905,30 @@ class LastStep:
 
 
 # ============================================================ gradient clipping (beyond the draft)
+def _grad_arrays(grads, who: str) -> dict:
+    """``grads`` (a dict name -> array) with every value as a real array; TypeError otherwise."""
+    if not isinstance(grads, Mapping):
+        raise TypeError(f"{who}: grads must be a dict name -> array, got {type(grads).__name__}")
+    return {name: as_real_array(g, f"grads[{name!r}]") for name, g in grads.items()}
+
+
+def _max_abs(arrays: dict) -> np.ndarray:
+    """max |g| of every array (NaN if it holds a NaN), as one float64 array."""
+    return np.array([np.max(np.abs(g)) if g.size else 0.0 for g in arrays.values()], np.float64)
+
+
 def global_norm(grads) -> float:
-    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector.
+
+    Computed as m·√(Σ (g/m)²) with m = max |g|, so it neither overflows (gradients of 1e300)
+    nor underflows (1e-300).  NaN if a gradient holds NaN, inf if one holds ±inf.
+    """
+    arrays = _grad_arrays(grads, "global_norm")
+    m = float(np.max(_max_abs(arrays), initial=0.0))
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    total = sum(float(np.sum(np.square(np.divide(g, m, dtype=np.float64)))) for g in arrays.values())
+    return m * float(np.sqrt(total))
 
 
 def clip_grad_norm(grads, max_norm: float):
@@ -792,40 +936,70 @@ def clip_grad_norm(grads, max_norm: float):
 
     g ← g · max_norm/‖g‖ when ‖g‖ > max_norm [Pascanu et al., 2013]: the direction is kept, only
     the step length is capped, so one exploding gradient cannot throw the parameters far away.
-    Beyond the draft.  Changes the arrays in place and returns the norm *before* clipping.
+    Beyond the draft.  Changes the (floating) arrays in place and returns the norm *before*
+    clipping.  A gradient holding NaN or ±inf cannot be clipped: ValueError naming it.
     """
-    if isinstance(max_norm, (bool, np.bool_)) or not isinstance(max_norm, numbers.Real) \
-            or not np.isfinite(max_norm) or max_norm <= 0:
-        raise ValueError(f"max_norm must be a positive finite number, got {max_norm!r}")
-    norm = global_norm(grads)
+    max_norm = _real_number(max_norm, "max_norm", positive=True)
+    arrays = _grad_arrays(grads, "clip_grad_norm")
+    for name, g in arrays.items():
+        if g.dtype.kind != "f" or g is not grads[name]:
+            raise TypeError(f"clip_grad_norm: grads[{name!r}] must be a floating NumPy array "
+                            f"(it is scaled in place), got {type(grads[name]).__name__} of dtype {g.dtype}")
+    bad = np.flatnonzero(~np.isfinite(_max_abs(arrays)))
+    if bad.size:
+        name = list(arrays)[bad[0]]
+        g = arrays[name]
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
+        raise ValueError(f"clip_grad_norm: grads[{name!r}] holds {g[index]} at index {index}; "
+                         f"a non-finite gradient cannot be clipped (the training has diverged: "
+                         f"try a smaller learning rate)")
+    norm = global_norm(arrays)
     if norm > max_norm:
-        scale = max_norm / (norm + 1e-12)
-        for g in grads.values():
+        scale = max_norm / norm
+        for g in arrays.values():
             g *= scale
     return norm
 
 
 # ========================================================================= the chapter's stories
+def _square(U, who: str) -> np.ndarray:
+    U = as_real_array(U, "U")
+    if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] == 0:
+        raise ValueError(f"{who}: U must be a square matrix of shape (H, H), got shape {U.shape}")
+    return U.astype(np.float64, copy=False)
+
+
 def with_spectral_radius(U, rho: float) -> np.ndarray:
-    """U scaled so that its spectral radius (largest |eigenvalue|) is ``rho``."""
-    U = np.asarray(U, dtype=np.float64)
-    return U * (rho / np.max(np.abs(np.linalg.eigvals(U))))
+    """U (H, H) scaled so that its spectral radius (largest |eigenvalue|) is ``rho`` > 0."""
+    U = require_finite(_square(U, "with_spectral_radius"), "U")
+    rho = _real_number(rho, "rho", positive=True)
+    radius = np.max(np.abs(np.linalg.eigvals(U)))
+    if radius == 0:
+        raise ValueError("with_spectral_radius: U has spectral radius 0 (all its eigenvalues are "
+                         "0, e.g. U = 0 or nilpotent): no scaling can give it radius rho")
+    return U * (rho / radius)
 
 
 def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     """‖∂h_t/∂h_0‖₂ for t = 1..T along one trajectory of h_t = f(U h_{t−1} + u_t), (7.6)–(7.7).
 
     ``inputs`` (T, H) are the input terms u_t = W x_t + b already projected (one sequence);
-    U is in the code's row layout.  Returns ``(norms, bounds)``: the spectral norm of the
-    product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.
+    U (H, H) is in the code's row layout, h0 (H,) or None.  Returns ``(norms, bounds)``: the
+    spectral norm of the product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the
+    same trajectory.
     """
-    f, fprime = ACTIVATIONS[activation]
-    U = np.asarray(U, dtype=np.float64)
+    who = "jacobian_norms"
+    f, fprime = _activation(activation, who)
+    U = _square(U, who)
     Hd = U.shape[0]
-    h = np.zeros(Hd) if h0 is None else np.asarray(h0, dtype=np.float64)
+    inputs = as_real_array(inputs, "inputs")
+    if inputs.ndim != 2 or inputs.shape[1] != Hd:
+        raise ValueError(f"{who}: inputs must have shape (T, H) with H = {Hd} (from U), "
+                         f"got shape {inputs.shape}")
+    h = np.zeros(Hd) if h0 is None else _shaped(h0, (Hd,), "h0", who, "(H,)").astype(np.float64)
     J = np.eye(Hd)
     norms, bounds, bound = [], [], 1.0
-    for u in np.asarray(inputs, dtype=np.float64):
+    for u in inputs.astype(np.float64, copy=False):
         a = f(h @ U + u)
         d = fprime(h) if printed else fprime(a)
         step = U * d[None, :]
@@ -844,9 +1018,13 @@ def additive_state(x, W, activation="tanh"):
     forget gate c_t is a running sum, so ‖c_t‖ grows without bound (like √t for zero-mean input,
     like t otherwise) and h_t = tanh(c_t) saturates at ±1.
     """
-    g, _ = ACTIVATIONS[activation]
-    x = as_real_array(x, "x")
-    c = np.cumsum(g(x) @ np.asarray(W), axis=1)
+    g, _ = _activation(activation, "additive_state")
+    x = _sequences(x, None, "additive_state")
+    W = as_real_array(W, "W")
+    if W.ndim != 2 or W.shape[0] != x.shape[2]:
+        raise ValueError(f"additive_state: W must have shape (D, H) with D = {x.shape[2]} "
+                         f"(from x), got shape {W.shape}")
+    c = np.cumsum(g(x) @ W, axis=1)
     return c, np.tanh(c)
 
 
@@ -861,11 +1039,37 @@ def blas_threads(n):
 
     if n is None:
         return contextlib.nullcontext()
+    n = _count(n, "n")
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:                                    # optional: scikit-learn brings it
         return contextlib.nullcontext()
-    return threadpool_limits(limits=int(n), user_api="blas")
+    return threadpool_limits(limits=n, user_api="blas")
+
+
+def _labelled_sequences(X, y, who: str):
+    """X as a real (N, T, D) array and y as int64 labels (N,); NaN/inf raise ValueError naming the
+    first bad row."""
+    X = require_finite(_sequences(X, None, who, "X"), "X")
+    y = np.asarray(y)
+    y = as_label_array(require_finite(y, "y") if y.dtype.kind == "f" else y, "y")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"{who}: y must have shape (N,) = ({X.shape[0]},) to match X of shape "
+                         f"{X.shape}, got shape {y.shape}")
+    return X, y
+
+
+def _train_step(model, X, y, loss, where: str, last_finite):
+    """Loss and gradients of one batch; TrainingDiverged (no RuntimeWarnings) if they overflow."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scores = model.forward(X)
+        if not np.isfinite(scores).all():
+            raise diverged(where, "the model's scores became non-finite", last_finite)
+        value = check_loss(loss.forward(scores, y), where=where, last_finite=last_finite)
+        model.backward(loss.backward())
+    grads = dict(model.grads)
+    check_finite_arrays(grads, "gradient", where=where, last_finite=last_finite)
+    return value, grads
 
 
 def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
@@ -873,36 +1077,48 @@ def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
     """Mini-batch training of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
 
     ``X`` (N, T, D), integer labels ``y`` (N,).  Each step draws ``batch_size`` sequences from
-    ``rng``, runs `nndl.nn.loss_and_grads`, clips the global gradient norm to ``clip`` if given
-    (`clip_grad_norm`) and takes one optimizer step.  Returns the list of batch losses.
+    ``rng``, computes the batch loss and gradients (as `nndl.nn.loss_and_grads`), clips the
+    global gradient norm to ``clip`` if given (`clip_grad_norm`) and takes one optimizer step.
+    Returns the list of batch losses.
+
+    Fails loudly: NaN/inf in X or y raise ValueError naming the first bad row; when the loss, the
+    scores, a gradient or a parameter stop being finite (too large a learning rate) training
+    stops with `nndl._validation.TrainingDiverged` naming the step and the last finite loss.
 
     ``n_threads=1`` runs BLAS single-threaded while training (if ``threadpoolctl`` is
     installed; ``None`` leaves it alone): the per-step products of a small recurrent layer are
     tiny, and on a busy machine waking a second BLAS thread for each of them cost 5–10× here.
     """
-    from .nn import SoftmaxCrossEntropy, loss_and_grads
+    from .nn import SoftmaxCrossEntropy
+    from .optim import Optimizer
 
-    X = as_real_array(X, "X")
-    if X.ndim != 3:
-        raise ValueError(f"X must have shape (N, T, D), got shape {X.shape}")
-    y = np.asarray(y)
+    X, y = _labelled_sequences(X, y, "train")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
+    steps = _count(steps, "steps")
+    batch_size = _count(batch_size, "batch_size")
+    clip = None if clip is None else _real_number(clip, "clip", positive=True)
     loss = SoftmaxCrossEntropy() if loss is None else loss
     rng = np.random.default_rng(rng)
-    losses = []
+    losses, last = [], None
     with blas_threads(n_threads):
-        for _ in range(_count(steps, "steps")):
+        for step in range(1, steps + 1):
             idx = rng.integers(0, X.shape[0], size=batch_size)
-            value, grads = loss_and_grads(model, X[idx], y[idx], loss)
+            where = f"step {step}"
+            value, grads = _train_step(model, X[idx], y[idx], loss, where, last)
             if clip is not None:
                 clip_grad_norm(grads, clip)
-            optimizer.step(model.params, grads)
-            losses.append(value)
+            with np.errstate(over="ignore", invalid="ignore"):
+                optimizer.step(model.params, grads)
+            check_finite_arrays(model.params, "parameter", where=where, last_finite=value)
+            losses.append(last := value)
     return losses
 
 
 def evaluate(model, X, y) -> float:
-    """Accuracy of argmax(model.forward(X)) against integer labels y."""
-    return float(np.mean(np.argmax(model.forward(X), axis=1) == np.asarray(y)))
+    """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
+    X, y = _labelled_sequences(X, y, "evaluate")
+    return float(np.mean(np.argmax(model.forward(X), axis=1) == y))
 
 
 def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
