@@ -148,3 +148,19 @@ def check_finite_arrays(arrays, what: str, *, where: str, last_finite: float | N
         if not np.isfinite(arr).all():
             bad = arr[~np.isfinite(arr)].reshape(-1)[0].item()
             raise diverged(where, f"the {what} {name!r} became {bad}", last_finite)
+
+
+def check_finite_scores(scores, *, where: str | None = None, last_finite: float | None = None) -> None:
+    """Complain about non-finite model outputs, naming the first bad row.
+
+    Outside training (``where`` None) that is a ``ValueError`` (the input was finite, so the
+    parameters are not); during training it is `TrainingDiverged` at ``where``.
+    """
+    finite = np.isfinite(scores)
+    if finite.all():
+        return
+    index = tuple(int(i) for i in np.argwhere(~finite)[0])
+    what = f"the model's scores became {scores[index].item()} (row {index[0]})"
+    if where is not None:
+        raise diverged(where, what, last_finite)
+    raise ValueError(f"{what} although the input is finite: are the model's parameters finite?")

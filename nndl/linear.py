@@ -29,7 +29,8 @@ import numpy as np
 from . import functions as F
 from . import losses
 from . import optim
-from ._validation import as_label_array, as_real_array
+from ._validation import (as_count, as_label_array, as_real_array, check_finite_arrays,
+                          check_finite_scores, check_loss, require_finite)
 
 __all__ = [
     "add_bias_feature", "LinearRegression", "LogisticRegression", "SoftmaxRegression", "fit",
@@ -100,8 +101,8 @@ class _LinearModel:
         return self.params["w"].shape[0] if "w" in self.params else None
 
     def _ready(self, X, init: bool, name: str = "X") -> np.ndarray:
-        """Check X (N, D) against the parameters; create them first if ``init`` and there are none."""
-        X = _check_X(X, name)
+        """Check X (N, D), finite, against the parameters; create them first if ``init`` and there are none."""
+        X = require_finite(_check_X(X, name), name)
         if self.n_features is None:
             if not init:
                 raise ValueError(
@@ -118,8 +119,14 @@ class _LinearModel:
 
     # -- the model
     def decision_function(self, X):
-        """The linear scores f(x) = wᵀx + b for every row of X: (N,), or (N, C) for softmax."""
+        """The linear scores f(x) = wᵀx + b for every row of X: (N,), or (N, C) for softmax.
+
+        NaN or inf in X raise ValueError naming the row (so does every method taking X).
+        """
         X = self._ready(X, init=False)
+        return self._scores(X)
+
+    def _scores(self, X: np.ndarray) -> np.ndarray:
         return X @ self.params["w"] + self.params["b"]
 
     def loss(self, X, y) -> float:
@@ -134,17 +141,21 @@ class _LinearModel:
         y = self._check_y(X, y)
         return self._data_loss(X, y)
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, value: bool = True) -> float | None:
-        """Fill grads (and return J if ``value``) for checked X, y: one product each way, no loop."""
-        w, b = self.params["w"], self.params["b"]
-        z = X @ w + b
+    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, value: bool = True,
+                        z: np.ndarray | None = None) -> float | None:
+        """Fill grads (and return J if ``value``) for checked X, y: one product each way, no loop.
+
+        ``z``: the scores ``self._scores(X)`` if the caller has them already.
+        """
+        w = self.params["w"]
+        z = self._scores(X) if z is None else z
         g = self._output_grad(y, z)                      # ∂(mean loss)/∂z, shape of z
         self.grads["w"][...] = X.T @ g + 2.0 * self.l2 * w
         self.grads["b"][...] = g.sum(axis=0)
         return float(self._output_loss(y, z)) + self.penalty() if value else None
 
     def _data_loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(self._output_loss(y, X @ self.params["w"] + self.params["b"]))
+        return float(self._output_loss(y, self._scores(X)))
 
     def penalty(self) -> float:
         """l2‖w‖² (the Frobenius norm for a matrix W); the bias is not penalised."""
@@ -167,7 +178,7 @@ class LinearRegression(_LinearModel):
     def _check_y(self, X, y, xname="X", yname="y"):
         y = as_real_array(y, yname)
         _check_same_n(X, y, xname, yname)
-        return y
+        return require_finite(y, yname)
 
     def _output_loss(self, y, z):
         return losses.squared(y, z)
@@ -185,7 +196,8 @@ class LinearRegression(_LinearModel):
         Solves (X̂ᵀX̂ + N·l2·I′)ŵ = X̂ᵀy, I′ the identity with a 0 for the bias entry (so b is not
         penalised), computed in float64.  With l2 = 0 this needs X̂ᵀX̂ invertible: N ≥ D + 1 and
         the columns of [1, X] linearly independent (the draft's condition, erratum 13); otherwise
-        a ValueError suggests l2 > 0, gradient descent or np.linalg.lstsq.
+        a ValueError suggests l2 > 0, gradient descent or np.linalg.lstsq.  NaN or inf in X or
+        y raise a ValueError naming the row (they would make X̂ᵀX̂ look singular).
         """
         X = self._ready(X, init=True)
         y = self._check_y(X, y)
@@ -219,6 +231,8 @@ class LogisticRegression(_LinearModel):
 
     def _check_y(self, X, y, xname="X", yname="y"):
         arr = np.asarray(y)
+        if arr.dtype.kind == "f":
+            require_finite(arr, yname)
         if arr.dtype.kind in "biuf" and np.any((arr != 0) & (arr != 1)):
             values = np.unique(arr)
             raise ValueError(
@@ -295,12 +309,6 @@ class SoftmaxRegression(_LinearModel):
 
 
 # ---------------------------------------------------------------------------- training loop
-def _epochs(value) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {value!r}")
-    return int(value)
-
-
 def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y_val=None,
         patience=None, metric=None):
     """Train ``model`` with ``optimizer`` on mini-batches for up to ``epochs`` epochs; returns a history.
@@ -323,20 +331,23 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
     not improved for ``patience`` consecutive epochs, and the parameters of ``best_epoch`` are
     put back (in place), also when training ran all ``epochs``.  So len(val_loss) − 1 ≤
     best_epoch + patience.  Without ``patience`` the final parameters are kept.
+
+    Fails loudly: NaN or inf in X, y, X_val, y_val raise ValueError naming the argument and row;
+    ``epochs``, ``batch_size``, ``patience`` of the wrong type (2.0) raise TypeError, of the wrong
+    value (negative) ValueError.  If a score, the loss, a gradient or a parameter stops being
+    finite, or J exceeds 1e12 times its starting value (at least 1e12), training stops with
+    `nndl._validation.TrainingDiverged` naming the epoch and the last finite loss, without a
+    storm of RuntimeWarnings first (the overflow is computed under np.errstate).
     """
     X = model._ready(X, init=True)
     y = model._check_y(X, y)
-    epochs = _epochs(epochs)
+    epochs = as_count(epochs, "epochs", minimum=0)
     if not isinstance(optimizer, optim.Optimizer):
         raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
     n = X.shape[0]
     if n == 0:
         raise ValueError("X has no samples (shape (0, D)); fit needs at least one")
-    if batch_size is None:
-        batch_size = n
-    elif isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
-    batch_size = min(int(batch_size), n)
+    batch_size = n if batch_size is None else min(as_count(batch_size, "batch_size"), n)
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
     has_val = X_val is not None
@@ -344,8 +355,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
         X_val = model._ready(X_val, init=False, name="X_val")
         y_val = model._check_y(X_val, y_val, "X_val", "y_val")
     if patience is not None:
-        if isinstance(patience, (bool, np.bool_)) or not isinstance(patience, numbers.Integral) or patience < 1:
-            raise ValueError(f"patience must be a positive integer or None, got {patience!r}")
+        patience = as_count(patience, "patience")
         if not has_val:
             raise ValueError("early stopping (patience) needs validation data X_val, y_val")
     if metric is not None:
@@ -353,6 +363,8 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
             raise TypeError(f"metric must be a callable metric(y_true, y_pred), got {type(metric).__name__}")
         if not has_val:
             raise ValueError("metric is computed on the validation data: pass X_val and y_val")
+    for k, v in model.params.items():
+        require_finite(v, f"model.params[{k!r}]")
     rng = np.random.default_rng(rng)
     shuffle = batch_size < n
 
@@ -360,14 +372,30 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
     if metric is not None:
         history["val_metric"] = []
     best_val, best_params = np.inf, None
+    last_finite, limit = None, np.inf                  # for the divergence checks
+
+    def checked_scores(Xb, where: str) -> np.ndarray:
+        z = model._scores(Xb)
+        check_finite_scores(z, where=where, last_finite=last_finite)
+        return z
+
+    def train_step(Xb, yb, where: str) -> None:
+        """One gradient and one optimizer step, checked for divergence."""
+        model._loss_and_grads(Xb, yb, value=False, z=checked_scores(Xb, where))
+        check_finite_arrays(model.grads, "gradient", where=where, last_finite=last_finite)
+        optimizer.step(model.params, model.grads)
+        check_finite_arrays(model.params, "parameter", where=where, last_finite=last_finite)
 
     def record(epoch: int) -> bool:
         """Append this epoch's numbers; True when early stopping says stop."""
-        nonlocal best_val, best_params
-        history["train_loss"].append(model._data_loss(X, y) + model.penalty())
+        nonlocal best_val, best_params, last_finite
+        where = f"epoch {epoch}"
+        train = float(model._output_loss(y, checked_scores(X, where))) + model.penalty()
+        last_finite = check_loss(train, where=where, last_finite=last_finite, limit=limit)
+        history["train_loss"].append(train)
         if not has_val:
             return False
-        val = model._data_loss(X_val, y_val)
+        val = float(model._output_loss(y_val, checked_scores(X_val, where)))
         history["val_loss"].append(val)
         if metric is not None:
             history["val_metric"].append(float(metric(y_val, model.predict(X_val))))
@@ -379,18 +407,20 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
         since_best = epoch + 1 if best is None else epoch - best   # None: every val_loss was NaN
         return patience is not None and since_best >= patience
 
-    stop = record(0)
-    for epoch in range(1, epochs + 1):
-        if stop:
-            break
-        if shuffle:
-            for idx in optim.minibatches(n, batch_size, rng=rng):
-                model._loss_and_grads(X[idx], y[idx], value=False)
-                optimizer.step(model.params, model.grads)
-        else:                                  # batch GD: one step on all of X, no copy
-            model._loss_and_grads(X, y, value=False)
-            optimizer.step(model.params, model.grads)
-        stop = record(epoch)
+    # Too large a learning rate overflows (in X @ w, the gradient, the update): let it happen
+    # silently and report it once, clearly, through the checks above.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        stop = record(0)
+        limit = 1e12 * max(1.0, abs(history["train_loss"][0]))
+        for epoch in range(1, epochs + 1):
+            if stop:
+                break
+            if shuffle:
+                for idx in optim.minibatches(n, batch_size, rng=rng):
+                    train_step(X[idx], y[idx], f"epoch {epoch}")
+            else:                                  # batch GD: one step on all of X, no copy
+                train_step(X, y, f"epoch {epoch}")
+            stop = record(epoch)
     if best_params is not None:
         for k, v in best_params.items():
             model.params[k][...] = v

@@ -72,7 +72,7 @@ import numpy as np
 
 from . import functions as F
 from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
-                          check_finite_arrays, check_loss, diverged, require_finite)
+                          check_finite_arrays, check_finite_scores, check_loss, require_finite)
 from .gradcheck import numerical_gradient, relative_error
 
 __all__ = [
@@ -377,7 +377,7 @@ class Sequential(Layer):
 
     def _finite_scores(self, X) -> np.ndarray:
         scores = self.forward(require_finite(as_real_array(X, "X"), "X"))
-        _require_finite_scores(scores)
+        check_finite_scores(scores)
         return scores
 
     @property
@@ -505,18 +505,6 @@ def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
     return grads
 
 
-def _require_finite_scores(scores, where=None, last_finite=None) -> None:
-    """ValueError (or, during training at ``where``, TrainingDiverged) for non-finite scores."""
-    finite = np.isfinite(scores)
-    if finite.all():
-        return
-    row = int(np.argwhere(~finite)[0][0])
-    what = f"the model's scores for row {row} became {scores[row][~finite[row]].flat[0]}"
-    if where is not None:
-        raise diverged(where, what, last_finite)
-    raise ValueError(f"{what}, although the input is finite: are the model's parameters finite?")
-
-
 def _float64_copy(model):
     """A deep copy of ``model`` whose params and grads are float64, nested ``layers`` included."""
     model = copy.deepcopy(model)
@@ -614,12 +602,19 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
     ``patience`` epochs, and the best epoch's parameters are copied back in place.
     ``progress``: False (default) prints nothing; True prints one line per epoch, an integer k
     every k epochs.  The optimizer is not reset (call ``optimizer.reset()`` to reuse one).
+
+    Fails loudly: NaN or inf in X or X_val (or in the model's parameters) raise ValueError
+    naming the first bad row.  If a score, the loss, a gradient or a parameter stops being
+    finite, or the loss exceeds 1e12 times its starting value (at least 1e12), training stops
+    with `nndl._validation.TrainingDiverged` naming the epoch and the last finite loss; the
+    overflow is computed silently (np.errstate), so no RuntimeWarnings precede it.
     """
     from .optim import Optimizer, minibatches
 
     X = as_real_array(X, "X")
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must have shape (N, D) with N >= 1, got shape {X.shape}")
+    require_finite(X, "X")
     y = as_label_array(y, "y")
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape (N,) = ({X.shape[0]},) like X {X.shape}, got {y.shape}")
@@ -637,6 +632,9 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
         X_val, y_val = as_real_array(X_val, "X_val"), as_label_array(y_val, "y_val")
         if X_val.ndim != 2 or y_val.shape != (X_val.shape[0],):
             raise ValueError(f"X_val must be (M, D) and y_val (M,), got {X_val.shape} and {y_val.shape}")
+        require_finite(X_val, "X_val")
+    for k, v in model.params.items():
+        require_finite(np.asarray(v), f"model.params[{k!r}]")
     if patience is not None:
         patience = _count(patience, "patience")
         if not has_val:
@@ -650,17 +648,38 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
     history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": [],
                "best_epoch": None}
     best_val, best_params = np.inf, None
+    last_finite, limit = None, np.inf                   # for the divergence checks
+
+    def checked_loss(Xb, yb, where: str):
+        """(J, scores) on (Xb, yb); TrainingDiverged if the scores or J are not finite (or explode)."""
+        nonlocal last_finite
+        scores = model.forward(Xb)
+        check_finite_scores(scores, where=where, last_finite=last_finite)
+        value = check_loss(loss.forward(scores, yb) + penalty(model, l2), where=where,
+                           last_finite=last_finite, limit=limit)
+        last_finite = value
+        return value, scores
+
+    def train_step(Xb, yb, where: str) -> None:
+        """One forward/backward pass and one optimizer step, checked for divergence."""
+        checked_loss(Xb, yb, where)
+        model.backward(loss.backward())
+        grads = _penalized_grads(model, l2)
+        check_finite_arrays(grads, "gradient", where=where, last_finite=last_finite)
+        optimizer.step(model.params, grads)
+        check_finite_arrays(model.params, "parameter", where=where, last_finite=last_finite)
 
     def record(epoch: int) -> bool:
         nonlocal best_val, best_params
-        scores = model.forward(X)                       # one pass for loss and accuracy
-        history["train_loss"].append(loss.forward(scores, y) + penalty(model, l2))
+        value, scores = checked_loss(X, y, f"epoch {epoch}")   # one pass for loss and accuracy
+        history["train_loss"].append(value)
         history["train_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
         line = f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  " \
                f"accuracy {history['train_accuracy'][-1]:.4f}"
         stop = False
         if has_val:
             scores = model.forward(X_val)
+            check_finite_scores(scores, where=f"epoch {epoch}", last_finite=last_finite)
             val = loss.forward(scores, y_val)
             history["val_loss"].append(val)
             history["val_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y_val)))
@@ -676,18 +695,20 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
             print(line, flush=True)
         return stop
 
-    stop = record(0)
-    for epoch in range(1, epochs + 1):
-        if stop:
-            break
-        if batch_size < n:
-            for idx in minibatches(n, batch_size, rng=rng):
-                _, grads = loss_and_grads(model, X[idx], y[idx], loss, l2)
-                optimizer.step(model.params, grads)
-        else:
-            _, grads = loss_and_grads(model, X, y, loss, l2)
-            optimizer.step(model.params, grads)
-        stop = record(epoch)
+    # Too large a learning rate overflows somewhere (matmul, exp, the update): let it happen
+    # silently and report it once, clearly, through the checks above.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        stop = record(0)
+        limit = 1e12 * max(1.0, abs(history["train_loss"][0]))
+        for epoch in range(1, epochs + 1):
+            if stop:
+                break
+            if batch_size < n:
+                for idx in minibatches(n, batch_size, rng=rng):
+                    train_step(X[idx], y[idx], f"epoch {epoch}")
+            else:
+                train_step(X, y, f"epoch {epoch}")
+            stop = record(epoch)
     if best_params is not None:
         params = model.params
         for k, v in best_params.items():
