@@ -38,12 +38,13 @@ from __future__ import annotations
 
 
 import functools
+import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from . import _parallel
-from ._validation import as_count as _int, as_real_array
+from ._validation import as_count as _int, as_float_dtype, as_real_array
 from .nn import Activation, Dense, Layer, Sequential
 
 __all__ = [
@@ -73,25 +74,82 @@ def _pair(value, name: str, minimum: int) -> tuple[int, int]:
 
 def _images(x, name: str = "x") -> np.ndarray:
     x = as_real_array(x, name)
-    if x.ndim != 4:
-        raise ValueError(f"{name} must have shape (N, C, H, W) (batch, channels, height, width), "
-                         f"got shape {x.shape}")
+    if x.ndim != 4 or 0 in x.shape[1:]:
+        raise ValueError(f"{name} must have shape (N, C, H, W) (batch, channels, height, width) "
+                         f"with C, H, W >= 1, got shape {x.shape}")
     return x
 
 
 def _filters(w, x, name: str = "w") -> np.ndarray:
     w = as_real_array(w, name)
-    if w.ndim != 4:
-        raise ValueError(f"{name} must have shape (K, C, kh, kw), got shape {w.shape}")
+    if w.ndim != 4 or 0 in w.shape:
+        raise ValueError(f"{name} must have shape (K, C, kh, kw) with every size >= 1, got shape {w.shape}")
     if w.shape[1] != x.shape[1]:
         raise ValueError(f"{name} has C = {w.shape[1]} input channels but x of shape (N, C, H, W) = "
                          f"{x.shape} has C = {x.shape[1]}")
     return w
 
 
-def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
-    """(size + 2·padding − kernel) // stride + 1, the draft's w_l = w_{l−1} − u + 1 (6.6) generalized."""
+def _x_shape(x_shape, name: str = "x_shape") -> tuple[int, int, int, int]:
+    """A checked image-batch shape (N, C, H, W): N >= 0, the others >= 1."""
+    try:
+        dims = tuple(x_shape)
+    except TypeError:
+        raise TypeError(f"{name} must be a shape (N, C, H, W), got {x_shape!r}") from None
+    if len(dims) != 4:
+        raise ValueError(f"{name} must be a shape (N, C, H, W), got {x_shape!r}")
+    return tuple(_int(d, f"{name}[{i}] ({'NCHW'[i]})", 0 if i == 0 else 1) for i, d in enumerate(dims))
+
+
+def _check_geometry(x_shape, kernel, stride, padding):
+    H, W = x_shape[2:]
+    kh, kw = kernel
+    if H + 2 * padding < kh or W + 2 * padding < kw:
+        raise ValueError(f"the kernel {kh}×{kw} is larger than the padded input "
+                         f"{H + 2 * padding}×{W + 2 * padding} (x has shape (N, C, H, W) = {tuple(x_shape)})")
+
+
+def _window(x_shape, kh, kw, stride, padding) -> "_Geometry":
+    """The checked geometry of kh×kw windows with ``stride`` and ``padding`` over images ``x_shape``."""
+    kh, kw = _int(kh, "kh", 1), _int(kw, "kw", 1)
+    stride, padding = _int(stride, "stride", 1), _int(padding, "padding", 0)
+    _check_geometry(x_shape, (kh, kw), stride, padding)
+    return _Geometry(x_shape, kh, kw, stride, padding)
+
+
+def _conv_args(x, w, stride, padding):
+    """Checked images x (N, C, H, W), filters w (K, C, kh, kw) and their geometry."""
+    x = _images(x)
+    w = _filters(w, x)
+    return x, w, _window(x.shape, *w.shape[2:], stride, padding)
+
+
+def _backward_args(dy, x, w, stride, padding):
+    """`_conv_args` plus dy, which must have the output's shape (N, K, H′, W′)."""
+    x, w, g = _conv_args(x, w, stride, padding)
+    dy = as_real_array(dy, "dy")
+    expected = (x.shape[0], w.shape[0], g.Ho, g.Wo)
+    if dy.shape != expected:
+        raise ValueError(f"dy must have the output's shape (N, K, H', W') = {expected}, got {dy.shape}")
+    return dy, x, w, g
+
+
+def _out(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
+
+
+def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """(size + 2·padding − kernel) // stride + 1, the draft's w_l = w_{l−1} − u + 1 (6.6) generalized.
+
+    Like PyTorch, positions left over when ``stride`` does not divide size + 2·padding − kernel
+    are dropped (floor); a kernel larger than the padded input is a ValueError.
+    """
+    size, kernel = _int(size, "size", 1), _int(kernel, "kernel", 1)
+    stride, padding = _int(stride, "stride", 1), _int(padding, "padding", 0)
+    if kernel > size + 2 * padding:
+        raise ValueError(f"the kernel ({kernel}) is larger than the padded input "
+                         f"(size + 2·padding = {size + 2 * padding})")
+    return _out(size, kernel, stride, padding)
 
 
 def rot180(w) -> np.ndarray:
@@ -159,7 +217,7 @@ class _Geometry:
         N, C, H, W = x_shape
         s, p = stride, padding
         self.x_shape, self.kh, self.kw, self.stride, self.padding = x_shape, kh, kw, s, p
-        self.Ho, self.Wo = output_size(H, kh, s, p), output_size(W, kw, s, p)
+        self.Ho, self.Wo = _out(H, kh, s, p), _out(W, kw, s, p)
         self.pitch = W + 2 * p
         if s == 1:     # positions (1, L): one run; output row a starts at column a·pitch
             self.grid, self.steps, self.row = (1, (self.Ho - 1) * self.pitch + self.Wo), (0, 1), self.pitch
@@ -178,7 +236,7 @@ class _Geometry:
             return x.reshape(N, C, H * W)
         xf = np.zeros((N, C, self.rows, self.pitch), dtype=x.dtype)
         xf[:, :, p:p + H, p:p + W] = x
-        return xf.reshape(N, C, -1)
+        return xf.reshape(N, C, self.rows * self.pitch)
 
     def unpad(self, xf) -> np.ndarray:
         """The adjoint of `pad`: the (N, C, H, W) image part of flat images."""
@@ -211,6 +269,8 @@ class _Geometry:
         in cache), an even number of them (balanced on two threads).  They depend only on the
         shapes, so results do not depend on the number of threads."""
         N, C = self.x_shape[:2]
+        if N == 0:
+            return []
         per_image = C * self.kh * self.kw * self.L * itemsize
         n = -(-N * per_image // _CHUNK_BYTES)
         step = -(-N // min(N, n + n % 2))
@@ -221,11 +281,11 @@ class _Geometry:
         part = dxf[batch]
         m, C, sp = part.shape[0], part.shape[1], part.strides[-1]
         if self.stride == 1:                             # plain slices: as_strided costs 3 µs a call
-            dcols = dcols.reshape(m, C, -1, self.L)
+            dcols = dcols.reshape(m, C, self.kh * self.kw, self.L)
             for q, off in enumerate(self.offsets):
                 part[:, :, off:off + self.L] += dcols[:, :, q]
             return
-        dcols = dcols.reshape(m, C, -1, *self.grid)
+        dcols = dcols.reshape(m, C, self.kh * self.kw, *self.grid)
         for q, off in enumerate(self.offsets):           # one offset never meets a pixel twice
             target = as_strided(part[..., off:], (m, C, *self.grid),
                                 (*part.strides[:2], self.steps[0] * sp, self.steps[1] * sp))
@@ -244,28 +304,34 @@ _PARALLEL_WORK = (1 << 20, 1 << 24)
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """The columns of every kh×kw window: (N, C·kh·kw, H′·W′), rows ordered (c, i, j).
+    """The columns of every kh×kw window: (N, C·kh·kw, H′·W′), rows ordered (c, i, j); a new array.
 
     The readable form of what the fast kernels do (they keep the runs between output rows).
     """
     x = _images(x)
-    g = _Geometry(x.shape, kh, kw, stride, padding)
-    v = g.windows(g.pad(x))
-    N, C = x.shape[:2]
-    cols = g.positions(v.reshape(N, C * kh * kw, g.L))
-    return np.ascontiguousarray(cols).reshape(N, C * kh * kw, g.Ho * g.Wo)
+    g = _window(x.shape, kh, kw, stride, padding)
+    N, R = x.shape[0], x.shape[1] * g.kh * g.kw
+    cols = np.empty((N, R, g.Ho, g.Wo), dtype=x.dtype)
+    cols[...] = g.positions(g.windows(g.pad(x)).reshape(N, R, g.L))
+    return cols.reshape(N, R, g.Ho * g.Wo)
 
 
 def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
     """Adjoint of `im2col`: add every column entry back to the pixel it came from.
 
-    One strided-slice addition per kernel offset (kh·kw of them), each over the whole batch.
+    ``cols`` (N, C·kh·kw, H′·W′) → images ``x_shape`` (N, C, H, W).  One strided-slice addition
+    per kernel offset (kh·kw of them), each over the whole batch.
     """
-    g = _Geometry(x_shape, kh, kw, stride, padding)
-    N, C = x_shape[:2]
-    full = np.zeros((N, C * kh * kw, g.L), dtype=cols.dtype)
-    g.positions(full)[...] = cols.reshape(N, C * kh * kw, g.Ho, g.Wo)
-    dxf = np.zeros((N, C, g.rows * g.pitch), dtype=cols.dtype)
+    x_shape = _x_shape(x_shape)
+    g = _window(x_shape, kh, kw, stride, padding)
+    cols = as_real_array(cols, "cols")
+    N, R = x_shape[0], x_shape[1] * g.kh * g.kw
+    if cols.shape != (N, R, g.Ho * g.Wo):
+        raise ValueError(f"cols must have shape (N, C·kh·kw, H′·W′) = {(N, R, g.Ho * g.Wo)} for "
+                         f"x_shape {x_shape}, got {cols.shape}")
+    full = np.zeros((N, R, g.L), dtype=cols.dtype)
+    g.positions(full)[...] = cols.reshape(N, R, g.Ho, g.Wo)
+    dxf = np.zeros((N, x_shape[1], g.rows * g.pitch), dtype=cols.dtype)
     g.col2im(dxf, full)
     return np.ascontiguousarray(g.unpad(dxf))
 
@@ -302,8 +368,14 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
     d.fill(0)
     g.positions(d)[...] = dy                               # δ of the dropped columns is 0
     v = g.windows(xf)
-    dxf = _parallel.scratch("conv.dx", xf.shape, dy.dtype)
-    dxf.fill(0)
+    # Without padding dx IS the flat array: then it must be a new one, never a scratch array
+    # that the next backward pass (of any layer of this shape) would overwrite.
+    fresh = g.padding == 0 and g.rows == g.x_shape[2]
+    if fresh:
+        dxf = np.zeros(xf.shape, dy.dtype)
+    else:
+        dxf = _parallel.scratch("conv.dx", xf.shape, dy.dtype)
+        dxf.fill(0)
 
     def chunk(b):
         cols = _parallel.scratch("conv.cols", (b.stop - b.start, *v.shape[1:]), xf.dtype)
@@ -314,7 +386,9 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
 
     threads = g.threads(K, products=2, itemsize=xf.itemsize)
     dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), threads)
-    return np.ascontiguousarray(g.unpad(dxf)), functools.reduce(np.add, dWs)
+    dW = functools.reduce(np.add, dWs) if dWs else np.zeros((K, R), dy.dtype)   # N = 0: no chunks
+    dx = g.unpad(dxf)
+    return (dx if fresh else dx.copy()), dW
 
 
 def _conv_grads(d, cols, W2):
@@ -330,23 +404,19 @@ def _conv_grads(d, cols, W2):
         dcols = _parallel.scratch("conv.dcols", cols.shape, np.result_type(W2, d))
         return np.matmul(cols, d.transpose(0, 2, 1)).sum(axis=0).T, np.matmul(W2.T, d, out=dcols)
     dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
-    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, -1)                       # (K, R)
-    dcols = (W2.T @ dk).reshape(-1, N, P).transpose(1, 0, 2)                   # (N, R, P)
+    R = cols.shape[1]
+    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, R)                        # (K, R)
+    dcols = (W2.T @ dk).reshape(R, N, P).transpose(1, 0, 2)                    # (N, R, P)
     return dW, dcols
-
-
-def _check_geometry(x, w, stride, padding):
-    N, C, H, W = x.shape
-    kh, kw = w.shape[2:]
-    if H + 2 * padding < kh or W + 2 * padding < kw:
-        raise ValueError(f"the kernel {kh}×{kw} is larger than the padded input "
-                         f"{H + 2 * padding}×{W + 2 * padding} (x has shape (N, C, H, W) = {x.shape})")
 
 
 def _squeeze2d(x, w):
     """Accept single 2-D images and kernels too: (H, W) and (kh, kw)."""
     x, w = np.asarray(x), np.asarray(w)
     single = x.ndim == 2 and w.ndim == 2
+    if (x.ndim == 2) != (w.ndim == 2):
+        raise ValueError(f"pass images x (N, C, H, W) with filters w (K, C, kh, kw), or one image "
+                         f"(H, W) with one kernel (kh, kw); got shapes {x.shape} and {w.shape}")
     if single:
         x, w = x[None, None], w[None, None]
     return x, w, single
@@ -360,13 +430,9 @@ def correlate2d(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
     `Conv2D` and deep-learning libraries compute; the draft's ⊗ is `convolve2d`.
     """
     x, w, single = _squeeze2d(x, w)
-    x, stride, padding = _images(x), _int(stride, "stride", 1), _int(padding, "padding", 0)
-    w = _filters(w, x)
-    _check_geometry(x, w, stride, padding)
-    K, C, kh, kw = w.shape
+    x, w, g = _conv_args(x, w, stride, padding)
     dtype = np.result_type(x, w)
-    y, _ = _correlate(x.astype(dtype, copy=False), w.reshape(K, -1).astype(dtype, copy=False),
-                      _Geometry(x.shape, kh, kw, stride, padding))
+    y, _ = _correlate(x.astype(dtype, copy=False), w.reshape(len(w), -1).astype(dtype, copy=False), g)
     return y[0, 0] if single else y
 
 
@@ -374,13 +440,11 @@ def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray
     """Loop version of `correlate2d`: for every n, k and output position (s, t), the sum over
     the input maps and the window, as in (6.8) (with the kernel not flipped)."""
     x, w, single = _squeeze2d(x, w)
-    x, stride, padding = _images(x), _int(stride, "stride", 1), _int(padding, "padding", 0)
-    w = _filters(w, x)
-    _check_geometry(x, w, stride, padding)
+    x, w, g = _conv_args(x, w, stride, padding)
     K, C, kh, kw = w.shape
+    stride, padding, Ho, Wo = g.stride, g.padding, g.Ho, g.Wo
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    N, _, Hp, Wp = xp.shape
-    Ho, Wo = (Hp - kh) // stride + 1, (Wp - kw) // stride + 1
+    N = x.shape[0]
     y = np.zeros((N, K, Ho, Wo), dtype=np.result_type(x, w))
     for n in range(N):
         for k in range(K):
@@ -422,6 +486,7 @@ def convolve2d_reference(x, w, mode: str = "valid") -> np.ndarray:
     N, C, H, W = x.shape
     K, _, m, nk = w.shape
     if mode == "valid":
+        _check_geometry(x.shape, (m, nk), 1, 0)
         rows, cols = range(m, H + 1), range(nk, W + 1)
     else:
         rows, cols = range(1, H + m), range(1, W + nk)
@@ -441,43 +506,38 @@ def convolve2d_reference(x, w, mode: str = "valid") -> np.ndarray:
 
 
 def correlate2d_backward(dy, x, w, stride: int = 1, padding: int = 0):
-    """Gradients of y = correlate2d(x, w, stride, padding): returns (dx, dw).
+    """Gradients of y = correlate2d(x, w, stride, padding): returns new arrays (dx, dw).
 
     ``dw = Σ_n dY_n @ cols_nᵀ`` (the draft's (6.22) for all filters at once) and
     ``dx = col2im(Wᵀ @ dY)`` (the wide convolution of (6.29)), built chunk by chunk.
+    ``dy`` has the output's shape (N, K, H′, W′).
     """
-    x, dy = _images(x), _images(dy, "dy")
-    w = _filters(w, x)
-    K, C, kh, kw = w.shape
-    g = _Geometry(x.shape, kh, kw, stride, padding)
-    if dy.shape != (x.shape[0], K, g.Ho, g.Wo):
-        raise ValueError(f"dy must have the output's shape (N, K, H', W') = {(x.shape[0], K, g.Ho, g.Wo)}, "
-                         f"got {dy.shape}")
+    dy, x, w, g = _backward_args(dy, x, w, stride, padding)
     dtype = np.result_type(x, w, dy)
     dx, dw = _correlate_grads(dy.astype(dtype, copy=False), g.pad(x.astype(dtype, copy=False)),
-                              w.reshape(K, -1).astype(dtype, copy=False), g)
+                              w.reshape(len(w), -1).astype(dtype, copy=False), g)
     return dx, dw.reshape(w.shape)
 
 
 def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):
     """Loop version: for every n, k and output position, the window's share of the gradient,
     dw[k] += dy·window (6.22) and dx[window] += dy·w[k] (the chain rule behind (6.29))."""
-    K, C, kh, kw = w.shape
+    dy, x, w, g = _backward_args(dy, x, w, stride, padding)
+    kh, kw = w.shape[2:]
+    stride, padding = g.stride, g.padding
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    N, _, Hp, Wp = xp.shape
-    Ho, Wo = dy.shape[2:]
-    dxp = np.zeros_like(xp, dtype=np.result_type(x, dy))
-    dw = np.zeros(w.shape, dtype=np.result_type(w, dy))
-    for n in range(N):
-        for k in range(K):
-            for s in range(Ho):
-                for t in range(Wo):
+    dxp = np.zeros_like(xp, dtype=np.result_type(x, w, dy))
+    dw = np.zeros(w.shape, dtype=np.result_type(x, w, dy))
+    for n in range(x.shape[0]):
+        for k in range(w.shape[0]):
+            for s in range(g.Ho):
+                for t in range(g.Wo):
                     sl = (n, slice(None), slice(s * stride, s * stride + kh),
                           slice(t * stride, t * stride + kw))
                     dw[k] += dy[n, k, s, t] * xp[sl]
                     dxp[sl] += dy[n, k, s, t] * w[k]
     H, W = x.shape[2:]
-    return dxp[:, :, padding:padding + H, padding:padding + W], dw
+    return dxp[:, :, padding:padding + H, padding:padding + W].copy(), dw
 
 
 # ----------------------------------------------------------------------- classic filters
@@ -518,11 +578,23 @@ def filter_kernel(name: str, size: int = 3) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------- pooling
-def _pool_shape(x, size):
-    N, C, H, W = x.shape
-    if H < size or W < size:
-        raise ValueError(f"pooling size {size} is larger than the maps: x has shape (N, C, H, W) = {x.shape}")
-    return H // size, W // size
+def _pool_shape(x_shape, size):
+    """Checked ``size`` and the pooled (H′, W′) = (H // size, W // size) of images ``x_shape``."""
+    size = _int(size, "size", 1)
+    if x_shape[2] < size or x_shape[3] < size:
+        raise ValueError(f"pooling size {size} is larger than the maps: x has shape (N, C, H, W) = "
+                         f"{tuple(x_shape)}")
+    return size, x_shape[2] // size, x_shape[3] // size
+
+
+def _pooled(a, x_shape, size, name: str) -> np.ndarray:
+    """``a`` as a real array of the pooled shape (N, C, H // size, W // size) of ``x_shape``."""
+    a = as_real_array(a, name)
+    expected = (*x_shape[:2], x_shape[2] // size, x_shape[3] // size)
+    if a.shape != expected:
+        raise ValueError(f"{name} must have the pooled shape (N, C, H // size, W // size) = {expected}, "
+                         f"got {a.shape}")
+    return a
 
 
 def _slices(size, Ho, Wo):
@@ -535,9 +607,10 @@ def max_pool2d(x, size: int = 2) -> np.ndarray:
     """Max pooling over non-overlapping size×size regions R_k, eq. (6.14) (fast).
 
     np.maximum over the size² strided slices x[..., i::size, j::size]; rows/columns beyond a
-    multiple of ``size`` are dropped (floor), as in PyTorch.
+    multiple of ``size`` are dropped (floor), as in PyTorch.  Integer images give float64.
     """
-    Ho, Wo = _pool_shape(x, size)
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
     sl = _slices(size, Ho, Wo)
     out = x[sl[0][2]].copy()
     for _, _, s in sl[1:]:
@@ -546,8 +619,14 @@ def max_pool2d(x, size: int = 2) -> np.ndarray:
 
 
 def max_pool2d_backward(dy, x, out, size: int = 2) -> np.ndarray:
-    """Route every δ to the first maximum of its window (the up() of erratum 53 for max pooling)."""
-    Ho, Wo = out.shape[2:]
+    """Route every δ to the first maximum of its window (the up() of erratum 53 for max pooling).
+
+    ``out`` is ``max_pool2d(x, size)``; ``dy`` and ``out`` have its shape (N, C, H′, W′).
+    """
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
+    out = _pooled(out, x.shape, size, "out")
+    dy = _pooled(dy, x.shape, size, "dy")
     H, W = x.shape[2:]
     dtype = np.result_type(x, dy)
     if H == size * Ho and W == size * Wo:
@@ -569,8 +648,11 @@ def max_pool2d_backward(dy, x, out, size: int = 2) -> np.ndarray:
 
 
 def avg_pool2d(x, size: int = 2) -> np.ndarray:
-    """Average pooling (1/|R_k|) Σ_{i∈R_k} a_i, eq. (6.15) (fast: a sum of strided slices)."""
-    Ho, Wo = _pool_shape(x, size)
+    """Average pooling (1/|R_k|) Σ_{i∈R_k} a_i, eq. (6.15) (fast: a sum of strided slices).
+
+    Integer images give float64."""
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
     sl = _slices(size, Ho, Wo)
     out = x[sl[0][2]].copy()
     for _, _, s in sl[1:]:
@@ -580,9 +662,14 @@ def avg_pool2d(x, size: int = 2) -> np.ndarray:
 
 
 def avg_pool2d_backward(dy, x_shape, size: int = 2, dtype=None) -> np.ndarray:
-    """up(δ) for average pooling: every pixel of R_k receives δ_k / |R_k| (erratum 53)."""
-    Ho, Wo = dy.shape[2:]
-    dx = np.zeros(x_shape, dtype=dy.dtype if dtype is None else dtype)
+    """up(δ) for average pooling: every pixel of R_k receives δ_k / |R_k| (erratum 53).
+
+    ``dy`` (N, C, H // size, W // size) → dx of shape ``x_shape`` (N, C, H, W) and of ``dtype``
+    (a float dtype; default: dy's)."""
+    x_shape = _x_shape(x_shape)
+    size, Ho, Wo = _pool_shape(x_shape, size)
+    dy = _pooled(dy, x_shape, size, "dy")
+    dx = np.zeros(x_shape, dtype=dy.dtype if dtype is None else as_float_dtype(dtype, "dtype"))
     g = dy * (1.0 / (size * size))
     for _, _, s in _slices(size, Ho, Wo):
         dx[s] = g
@@ -591,7 +678,8 @@ def avg_pool2d_backward(dy, x_shape, size: int = 2, dtype=None) -> np.ndarray:
 
 def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
     """Loop version of (6.14): max over each region R_k."""
-    Ho, Wo = _pool_shape(x, size)
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     for n in range(N):
@@ -604,7 +692,10 @@ def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
     """Loop version: δ goes to the first argmax (row-major) of each region."""
-    N, C, Ho, Wo = dy.shape
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
+    dy = _pooled(dy, x.shape, size, "dy")
+    N, C = dy.shape[:2]
     dx = np.zeros(x.shape, dtype=np.result_type(x, dy))
     for n in range(N):
         for c in range(C):
@@ -618,7 +709,8 @@ def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
 
 def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
     """Loop version of (6.15)."""
-    Ho, Wo = _pool_shape(x, size)
+    x = _images(x)
+    size, Ho, Wo = _pool_shape(x.shape, size)
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     for n in range(N):
@@ -631,7 +723,10 @@ def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 def avg_pool2d_backward_reference(dy, x_shape, size: int = 2) -> np.ndarray:
     """Loop version: δ_k / |R_k| to every pixel of R_k."""
-    N, C, Ho, Wo = dy.shape
+    x_shape = _x_shape(x_shape)
+    size, Ho, Wo = _pool_shape(x_shape, size)
+    dy = _pooled(dy, x_shape, size, "dy")
+    N, C = dy.shape[:2]
     dx = np.zeros(x_shape, dtype=dy.dtype)
     for n in range(N):
         for c in range(C):
@@ -664,6 +759,8 @@ class Conv2D(Layer):
     map k depends on input map p; unconnected filters are held at zero (their gradients are
     zero) and are not counted by ``num_trainable``.  Input (N, C, H, W), output (N, K, H′, W′).
     Weights start as U(−a, a), a = 2.4 / fan-in, as in [LeCun et al., 1998], unless ``init="he"``.
+    ``dtype`` is a float dtype; as in `nndl.nn.Dense`, the layer computes in the promoted dtype
+    of its input and weights (a float64 layer given float32 images returns float64).
     """
 
     regularized = ("W",)
@@ -671,6 +768,7 @@ class Conv2D(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride: int = 1,
                  padding: int = 0, table=None, init: str = "lecun", rng=None, dtype=np.float64):
         super().__init__()
+        dtype = as_float_dtype(dtype)
         self.in_channels = _int(in_channels, "in_channels", 1)
         self.out_channels = _int(out_channels, "out_channels", 1)
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
@@ -717,11 +815,11 @@ class Conv2D(Layer):
         if x.shape[1] != self.in_channels:
             raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.in_channels}, "
                              f"got shape {x.shape}")
-        W = self._weights()
-        _check_geometry(x, W, self.stride, self.padding)
-        g = _Geometry(x.shape, *self.kernel_size, self.stride, self.padding)
-        W2 = W.reshape(self.out_channels, -1).astype(x.dtype, copy=False)
-        y, xf = _correlate(x, W2, g, self.params["b"])
+        W, b = self._weights(), self.params["b"]
+        g = _window(x.shape, *self.kernel_size, self.stride, self.padding)
+        dtype = np.result_type(x, W, b)                     # as Dense's x @ W.T + b
+        W2 = W.reshape(self.out_channels, -1).astype(dtype, copy=False)
+        y, xf = _correlate(x.astype(dtype, copy=False), W2, g, b)
         self._cache = (g, xf, W2)
         return y
 
@@ -732,7 +830,10 @@ class Conv2D(Layer):
         if dy.shape != expected:
             raise ValueError(f"Conv2D.backward: dy must have the shape of the output (N, K, H', W') = "
                              f"{expected}, got {dy.shape}")
-        dx, dW = _correlate_grads(dy.astype(xf.dtype, copy=False), xf, W2, g)
+        dtype = np.result_type(xf, dy)                      # as Dense's dy @ W
+        if dtype != xf.dtype:
+            xf, W2 = xf.astype(dtype), W2.astype(dtype)
+        dx, dW = _correlate_grads(dy.astype(dtype, copy=False), xf, W2, g)
         dW = dW.reshape(self.params["W"].shape)
         if self.mask is not None:
             dW *= self.mask
@@ -806,6 +907,7 @@ class Subsampling(Layer):
 
     def __init__(self, channels: int, size: int = 2, dtype=np.float64) -> None:
         super().__init__()
+        dtype = as_float_dtype(dtype)
         self.channels = _int(channels, "channels", 1)
         self.size = _int(size, "size", 1)
         self.params = {"w": np.ones(self.channels, dtype=dtype), "b": np.zeros(self.channels, dtype=dtype)}
@@ -824,10 +926,10 @@ class Subsampling(Layer):
         if x.shape[1] != self.channels:
             raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.channels}, "
                              f"got shape {x.shape}")
-        down = avg_pool2d(x, self.size)
-        self._cache = (x.shape, down)
         w, b = self.params["w"], self.params["b"]
-        return down * w[:, None, None].astype(down.dtype) + b[:, None, None].astype(down.dtype)
+        down = avg_pool2d(x.astype(np.result_type(x, w, b), copy=False), self.size)   # as Dense
+        self._cache = (x.shape, down)
+        return down * w[:, None, None] + b[:, None, None]
 
     def backward(self, dy):
         shape, down = self._cached("_cache")
@@ -846,11 +948,16 @@ class Flatten(Layer):
 
     def forward(self, x):
         x = as_real_array(x, "x")
+        if x.ndim < 2:
+            raise ValueError(f"Flatten expects x of shape (N, ...) with at least 2 dimensions, "
+                             f"got shape {x.shape}")
         self._shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))
 
     def backward(self, dy):
-        return np.reshape(dy, self._cached("_shape"))
+        shape = self._cached("_shape")
+        dy = self._check_dy(dy, (shape[0], int(np.prod(shape[1:]))), "Flatten")
+        return dy.reshape(shape)
 
     def __repr__(self) -> str:
         return "Flatten()"
@@ -864,7 +971,9 @@ class Reshape(Layer):
 
     def __init__(self, shape) -> None:
         super().__init__()
-        self.shape = tuple(int(s) for s in shape)
+        if not isinstance(shape, (tuple, list)) or not shape:
+            raise TypeError(f"shape must be a tuple of sizes such as (C, H, W), got {shape!r}")
+        self.shape = tuple(_int(s, "every entry of shape", 1) for s in shape)
         self._in = None
 
     def forward(self, x):
@@ -880,7 +989,9 @@ class Reshape(Layer):
                          f"(N, {size}), got shape {x.shape}")
 
     def backward(self, dy):
-        return np.reshape(dy, self._cached("_in"))
+        shape = self._cached("_in")
+        dy = self._check_dy(dy, (shape[0], *self.shape), "Reshape")
+        return dy.reshape(shape)
 
     def __repr__(self) -> str:
         return f"Reshape({self.shape})"
@@ -897,6 +1008,7 @@ for _k in range(6):
 for _k, _ps in enumerate(([0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5])):
     LENET_C3_TABLE[_ps, 12 + _k] = True
 LENET_C3_TABLE[:, 15] = True
+LENET_C3_TABLE.flags.writeable = False          # a constant: Conv2D copies what it is given
 del _k, _ps
 
 
@@ -917,6 +1029,7 @@ class LeNet5(Sequential):
 
     def __init__(self, num_classes: int = 10, rng=None, dtype=np.float64, table=LENET_C3_TABLE,
                  activation: str = "tanh") -> None:
+        dtype = as_float_dtype(dtype)
         rng = np.random.default_rng(rng)
         act = lambda: Activation(activation)  # noqa: E731
         layers = [
@@ -976,8 +1089,39 @@ class LeNet5(Sequential):
 
 # --------------------------------------------------------- the draft's formulas, literally
 # One sample, one map pair, draft filters (the ⊗ convention), 1-based indices as printed.
+def _map(a, name: str) -> np.ndarray:
+    a = as_real_array(a, name)
+    if a.ndim != 2 or 0 in a.shape:
+        raise ValueError(f"{name} must be a 2-D map (rows, cols) of one sample, got shape {a.shape}")
+    return a
+
+
+def _filter_grad_args(X, delta, u, v):
+    """Checked X, δ and filter size u×v of (6.22)/(6.23): X is (w_l + u − 1, h_l + v − 1)."""
+    X, delta = _map(X, "X"), _map(delta, "delta")
+    u, v = _int(u, "u", 1), _int(v, "v", 1)
+    expected = (delta.shape[0] + u - 1, delta.shape[1] + v - 1)
+    if X.shape != expected:
+        raise ValueError(f"X must have shape (w_l + u − 1, h_l + v − 1) = {expected} for delta of "
+                         f"shape (w_l, h_l) = {delta.shape} and a {u}×{v} filter, got {X.shape}")
+    return X, delta, u, v
+
+
+def _down_shape(fprime_shape, size, name: str, delta_shape):
+    """Checked ``size``; δ of the subsampled layer must have shape (H // size, W // size)."""
+    size = _int(size, "size", 1)
+    expected = (fprime_shape[0] // size, fprime_shape[1] // size)
+    if delta_shape != expected:
+        raise ValueError(f"{name} must have shape (H // size, W // size) = {expected} for maps of "
+                         f"shape (H, W) = {fprime_shape} and size {size}, got {delta_shape}")
+    return size
+
+
 def draft_filter_grad_622(X, delta, u: int, v: int) -> np.ndarray:
-    """(6.22): ∂J/∂W_ij = Σ_{s=1}^{w_l} Σ_{t=1}^{h_l} X_{s−i+u, t−j+v} · δ_{s,t}, for i ≤ u, j ≤ v."""
+    """(6.22): ∂J/∂W_ij = Σ_{s=1}^{w_l} Σ_{t=1}^{h_l} X_{s−i+u, t−j+v} · δ_{s,t}, for i ≤ u, j ≤ v.
+
+    ``X`` (w_l + u − 1, h_l + v − 1) is the layer's input map, ``delta`` (w_l, h_l) its δ."""
+    X, delta, u, v = _filter_grad_args(X, delta, u, v)
     wl, hl = delta.shape
     g = np.zeros((u, v), dtype=np.result_type(X, delta))
     for i in range(1, u + 1):
@@ -991,7 +1135,8 @@ def draft_filter_grad_622(X, delta, u: int, v: int) -> np.ndarray:
 def draft_filter_grad_623(X, delta, u: int, v: int, corrected: bool = True) -> np.ndarray:
     """(6.23) with rot180(δ).  Printed: X_{(u−i)−s, (v−j)−t}, whose indices are ≤ 0 (erratum 54);
     corrected: X_{(w_l+u−i+1)−s, (h_l+v−j+1)−t}.  ``corrected=False`` raises IndexError at the
-    first index outside 1..size, naming it."""
+    first index outside 1..size, naming it.  Shapes as in `draft_filter_grad_622`."""
+    X, delta, u, v = _filter_grad_args(X, delta, u, v)
     wl, hl = delta.shape
     rd = rot180(delta)
     g = np.zeros((u, v), dtype=np.result_type(X, delta))
@@ -1011,19 +1156,27 @@ def draft_filter_grad_623(X, delta, u: int, v: int, corrected: bool = True) -> n
 
 
 def draft_filter_grad_624(X, delta) -> np.ndarray:
-    """(6.24): ∂J/∂W = rot180(X ⊗ rot180(δ)), narrow convolution."""
+    """(6.24): ∂J/∂W = rot180(X ⊗ rot180(δ)), narrow convolution; X and δ are 2-D maps."""
+    X, delta = _map(X, "X"), _map(delta, "delta")
+    if delta.shape[0] > X.shape[0] or delta.shape[1] > X.shape[1]:
+        raise ValueError(f"delta {delta.shape} is larger than X {X.shape}: (6.24) is a narrow convolution")
     return np.ascontiguousarray(rot180(convolve2d(X, np.ascontiguousarray(rot180(delta)), "valid")))
 
 
 def draft_bias_grad_625(delta) -> float:
     """(6.25)/(6.31): ∂J/∂b = Σ_ij δ_ij."""
-    return float(np.sum(delta))
+    return float(np.sum(as_real_array(delta, "delta")))
 
 
 def draft_conv_delta_621(fprime_Z, delta_next, w_next: float, size: int = 2) -> np.ndarray:
     """(6.20)–(6.21) for a conv layer l followed by an average-subsampling layer l+1:
     δ^(l,k) = f′(Z^(l,k)) ⊙ up(w^(l+1,k) δ^(l+1,k)), up copying δ/|R| to every pixel of R
-    (erratum 53: the 1/|R| of average pooling)."""
+    (erratum 53: the 1/|R| of average pooling).  ``fprime_Z`` (H, W), ``delta_next``
+    (H // size, W // size), ``w_next`` a number."""
+    fprime_Z, delta_next = _map(fprime_Z, "fprime_Z"), _map(delta_next, "delta_next")
+    size = _down_shape(fprime_Z.shape, size, "delta_next", delta_next.shape)
+    if isinstance(w_next, (bool, np.bool_)) or not isinstance(w_next, numbers.Real):
+        raise TypeError(f"w_next must be a real number (the weight w^(l+1,k)), got {w_next!r}")
     up = np.kron(w_next * delta_next, np.ones((size, size))) / size ** 2
     out = np.zeros_like(fprime_Z, dtype=np.result_type(fprime_Z, up))
     out[:up.shape[0], :up.shape[1]] = up
@@ -1034,8 +1187,24 @@ def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) 
     """(6.29) corrected (erratum 55): δ^(l,k) = f′(Z^(l,k)) ⊙ Σ_{q: T_kq=1} δ^(l+1,q) ⊗̃ rot180(W^(l+1,q,k)).
 
     ``deltas_next`` (Q, h, w): the next (convolutional) layer's δ maps of one sample;
-    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans."""
-    Q = deltas_next.shape[0]
+    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans; ``fprime_Z`` (h + u − 1, w + v − 1)."""
+    fprime_Z = _map(fprime_Z, "fprime_Z")
+    deltas_next, W_next = as_real_array(deltas_next, "deltas_next"), as_real_array(W_next, "W_next")
+    if deltas_next.ndim != 3 or 0 in deltas_next.shape:
+        raise ValueError(f"deltas_next must have shape (Q, h, w), got {deltas_next.shape}")
+    if W_next.ndim != 4 or 0 in W_next.shape:
+        raise ValueError(f"W_next must have shape (Q, P, u, v), got {W_next.shape}")
+    Q, P = W_next.shape[:2]
+    if deltas_next.shape[0] != Q:
+        raise ValueError(f"W_next has Q = {Q} maps but deltas_next (Q, h, w) has Q = {deltas_next.shape[0]}")
+    expected = (deltas_next.shape[1] + W_next.shape[2] - 1, deltas_next.shape[2] + W_next.shape[3] - 1)
+    if fprime_Z.shape != expected:
+        raise ValueError(f"fprime_Z must have shape (h + u − 1, w + v − 1) = {expected}, got {fprime_Z.shape}")
+    k = _int(k, "k", 0)
+    if k >= P:
+        raise ValueError(f"k must index one of the P = {P} input maps (0..{P - 1}), got {k}")
+    if table is not None and np.shape(table) != (P, Q):
+        raise ValueError(f"table must have shape (P, Q) = {(P, Q)}, got {np.shape(table)}")
     acc = 0.0
     for q in range(Q):
         if table is not None and not table[k, q]:
@@ -1046,6 +1215,8 @@ def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) 
 
 def draft_subsampling_grads_630(X_prev, delta, size: int = 2):
     """(6.30)–(6.31) for one map: (∂J/∂w, ∂J/∂b) = (Σ_ij (down(X^(l−1,k)) · δ^(l,k))_ij, Σ_ij δ_ij),
-    down = the average of each size×size region."""
+    down = the average of each size×size region; ``delta`` has shape (H // size, W // size)."""
+    X_prev, delta = _map(X_prev, "X_prev"), _map(delta, "delta")
+    size = _down_shape(X_prev.shape, size, "delta", delta.shape)
     down = avg_pool2d_reference(X_prev[None, None], size)[0, 0]
     return float(np.sum(down * delta)), float(np.sum(delta))
