@@ -164,9 +164,11 @@ def _dh(dh, shape, who: str) -> np.ndarray:
 
 
 def _cache(cache, length: int, forward: str, who: str) -> tuple:
+    """``cache`` if it is a tuple of ``length`` items (what ``forward`` returns); else TypeError."""
     if not isinstance(cache, tuple) or len(cache) != length:
-        raise TypeError(f"{who}: cache must be the second value returned by {forward}, "
-                        f"got {type(cache).__name__} of length {len(cache) if isinstance(cache, tuple) else '-'}")
+        got = f"a tuple of {len(cache)} items" if isinstance(cache, tuple) else type(cache).__name__
+        raise TypeError(f"{who}: cache must be the second value returned by {forward} "
+                        f"(a tuple of {length} items), got {got}")
     return cache
 
 
@@ -261,7 +263,7 @@ def srn_forward(x, W, U, b, h0=None, activation="tanh"):
 
 
 def srn_backward(dh, cache):
-    """Fast BPTT for (7.2): one GEMM δ_t @ Uᵀ per step, then dW, dU, db, dx for all steps at once.
+    """Fast BPTT for (7.2): one GEMM δ_t @ Uᵀ per step, then dW, dU, db, dx for all steps.
 
     ``cache`` from `srn_forward`, dh (N, T, H).  Returns ``(dx, grads, dh0)``.
     """
@@ -927,7 +929,8 @@ def global_norm(grads) -> float:
     m = float(np.max(_max_abs(arrays), initial=0.0))
     if m == 0.0 or not np.isfinite(m):
         return m
-    total = sum(float(np.sum(np.square(np.divide(g, m, dtype=np.float64)))) for g in arrays.values())
+    total = sum(float(np.sum(np.square(np.divide(g, m, dtype=np.float64))))
+                for g in arrays.values())
     return m * float(np.sqrt(total))
 
 
@@ -941,10 +944,11 @@ def clip_grad_norm(grads, max_norm: float):
     """
     max_norm = _real_number(max_norm, "max_norm", positive=True)
     arrays = _grad_arrays(grads, "clip_grad_norm")
-    for name, g in arrays.items():
-        if g.dtype.kind != "f" or g is not grads[name]:
+    for name, g in grads.items():
+        if not (isinstance(g, np.ndarray) and g.dtype.kind == "f"):
+            got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
             raise TypeError(f"clip_grad_norm: grads[{name!r}] must be a floating NumPy array "
-                            f"(it is scaled in place), got {type(grads[name]).__name__} of dtype {g.dtype}")
+                            f"(it is scaled in place), got {got}")
     bad = np.flatnonzero(~np.isfinite(_max_abs(arrays)))
     if bad.size:
         name = list(arrays)[bad[0]]
@@ -1094,7 +1098,8 @@ def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
 
     X, y = _labelled_sequences(X, y, "train")
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(f"train: optimizer must be an nndl.optim.Optimizer, "
+                        f"got {type(optimizer).__name__}")
     steps = _count(steps, "steps")
     batch_size = _count(batch_size, "batch_size")
     clip = None if clip is None else _real_number(clip, "clip", positive=True)
@@ -1111,7 +1116,8 @@ def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
             with np.errstate(over="ignore", invalid="ignore"):
                 optimizer.step(model.params, grads)
             check_finite_arrays(model.params, "parameter", where=where, last_finite=value)
-            losses.append(last := value)
+            losses.append(value)
+            last = value
     return losses
 
 

@@ -1,6 +1,7 @@
 """nndl.rnn fails loudly (issue 13): checked kernels and helpers, overflow-free clipping,
 training that rejects bad data and stops on divergence, float-only dtypes, threads, aliasing."""
 import copy
+import sys
 import threading
 
 import numpy as np
@@ -214,6 +215,13 @@ def test_train_stops_with_training_diverged_and_no_warnings():
         rnn.train(model, X, y, optim.GD(1e30), 20, rng=0)
 
 
+def test_train_names_non_finite_scores_of_a_broken_model():
+    model, X, y = recall_model()
+    model.layers[2].params["b"][1] = np.inf
+    with pytest.raises(TrainingDiverged, match=r"step 1: the model's scores.*no finite loss"):
+        rnn.train(model, X, y, optim.GD(0.1), 3, rng=0)
+
+
 def test_train_argument_policy():
     model, X, y = recall_model()
     sgd = optim.GD(0.1)
@@ -264,8 +272,19 @@ def test_layers_follow_the_nn_layer_base_class():
 
 
 # ------------------------------------------------------------------------------ 5. threads
-def _forward(layer, x):
-    return layer.forward(x)
+def _run_in_two_threads(work):
+    """``work(0)`` and ``work(1)`` in two threads, switching between them as often as possible
+    (every 10 µs instead of 5 ms), so that a race shows up in every run, not one in ten."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -295,11 +314,7 @@ def test_a_layer_shared_by_two_threads_is_never_silently_wrong(name, with_backwa
                 (dx is None or np.array_equal(dx, expected[k][1]))
             (right if ok else wrong).append(k)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_in_two_threads(work)
     assert not wrong, f"{len(wrong)} of 300 calls returned a wrong result silently"
     assert len(right) + len(raised) == 300
     assert all("thread" in msg for msg in raised), raised[:3]
@@ -325,11 +340,7 @@ def test_deep_copies_in_two_threads_give_exact_results(name):
             if not (np.array_equal(h, expected[k][0]) and np.array_equal(dx, expected[k][1])):
                 failures.append(k)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_in_two_threads(work)
     assert not failures
 
 
@@ -355,7 +366,8 @@ def test_initial_state_gradients_are_not_overwritten_by_the_next_call(name, refe
 def test_kernel_results_and_caches_survive_the_next_call(family, reference):
     _, fwd, ref, bwd, bref, _ = KERNELS[family]
     f, b = (ref, bref) if reference else (fwd, bwd)
-    a1, a2 = kernel_args(family, np.random.default_rng(4)), kernel_args(family, np.random.default_rng(5))
+    a1 = kernel_args(family, np.random.default_rng(4))
+    a2 = kernel_args(family, np.random.default_rng(5))
     dh1, dh2 = np.ones((N, T, H)), np.full((N, T, H), -0.5)
     h1, cache1 = f(**a1)
     h1_copy = h1.copy()
