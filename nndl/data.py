@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_count as _count, as_real_array
+from ._validation import as_count as _count, as_real_array, require_finite
 
 __all__ = [
     "make_linear_regression", "make_polynomial_regression", "polynomial_features", "legendre_features",
@@ -159,22 +159,26 @@ def standardize(X_train, *others):
 
     Returns ``(X_train_std, *others_std)`` (always a tuple); the validation and test sets are
     transformed with the training mean and standard deviation, so no information leaks from them.
-    A constant training feature (std 0) is only centred (its std is taken as 1).
+    A constant training feature (std 0) is only centred (its std is taken as 1).  NaN or inf in
+    any array raise ValueError naming it and the first bad row (one NaN would turn a whole
+    feature of every set into NaN).
     """
     X_train = as_real_array(X_train, "X_train")
     if X_train.ndim == 0 or X_train.shape[0] == 0:
         raise ValueError(f"X_train must have shape (N, D) with N >= 1, got shape {X_train.shape}")
+    require_finite(X_train, "X_train")
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std = np.where(std > 0, std, 1.0).astype(mean.dtype, copy=False)
     out = [(X_train - mean) / std]
     for i, X in enumerate(others):
         X = as_real_array(X, f"others[{i}]")
-        if X.shape[1:] != X_train.shape[1:]:
+        if X.ndim == 0 or X.shape[1:] != X_train.shape[1:]:
             raise ValueError(
                 f"every array must have the features of X_train {X_train.shape[1:]}; "
                 f"others[{i}] has shape {X.shape}"
             )
+        require_finite(X, f"others[{i}]")
         out.append((X - mean) / std)
     return tuple(out)
 
@@ -230,11 +234,14 @@ def resize_bilinear(images, size: int) -> np.ndarray:
     Each output pixel is the linear interpolation, along rows and then columns, of the input
     pixels whose centres surround its centre: ``A @ image @ Bᵀ`` with the interpolation
     matrices of `_linear_resize_matrix`.  Every row of A sums to 1, so constant images stay
-    constant and the range of the values is kept.
+    constant and the range of the values is kept.  ``size`` is an integer ≥ 1 (TypeError for
+    2.0, ValueError for 0); NaN or inf pixels raise ValueError (the matrix products would
+    spread one NaN over the whole image), as do images with an empty axis.
     """
     images = as_real_array(images, "images")
-    if images.ndim < 2:
-        raise ValueError(f"images must have shape (..., h, w), got shape {images.shape}")
+    if images.ndim < 2 or 0 in images.shape[-2:]:
+        raise ValueError(f"images must have shape (..., h, w) with h, w >= 1, got shape {images.shape}")
+    require_finite(images, "images")
     size = _count(size, "size")
     A = _linear_resize_matrix(images.shape[-2], size)
     B = _linear_resize_matrix(images.shape[-1], size)

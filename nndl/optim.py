@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ._validation import as_count as _count, as_real_array
+from ._validation import as_count as _count, as_real_array, check_loss, diverged, require_finite
 
 __all__ = [
     "Optimizer", "GD", "Momentum", "AdaGrad", "AdaDelta", "RMSprop", "Adam",
@@ -78,7 +78,8 @@ class Optimizer:
         """Update every array in ``params`` in place using ``grads[name]``.
 
         Everything is checked before anything changes, so a bad call leaves params and state as
-        they were.
+        they were.  A gradient holding NaN or inf raises ValueError naming the parameter: applied,
+        it would silently turn the parameter (and every later step) into NaN.
         """
         checked = self._check(params, grads)
         for name, param, grad in checked:
@@ -115,6 +116,12 @@ class Optimizer:
                 raise ValueError(
                     f"grads[{name!r}] has shape {grad.shape} but params[{name!r}] has shape "
                     f"{param.shape}; they must match"
+                )
+            if not np.isfinite(grad).all():
+                bad = grad[~np.isfinite(grad)].flat[0]
+                raise ValueError(
+                    f"grads[{name!r}] holds {bad} (not finite): the step would make params[{name!r}] "
+                    f"NaN. The computation that produced it diverged; try a smaller learning rate"
                 )
             if name in self._shapes and self._shapes[name] != param.shape:
                 raise ValueError(
@@ -298,6 +305,11 @@ def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):
     ``value_and_grad(x)`` returns (f(x), ∇f(x)).  The optimizer is reset first, so every call
     starts from fresh state.  Returns ``(trajectory, values)``: trajectory has shape
     (steps + 1, *x0.shape) with trajectory[0] = x0, values[t] = f(trajectory[t]).
+
+    Values that grow are returned (showing divergence is the point of some demos), but once
+    f(x), its gradient or x stops being finite `nndl._validation.TrainingDiverged` names the step
+    and the last finite value; the optimizer's overflow is computed silently, so no
+    RuntimeWarnings come first.  NaN or inf in x0 raise ValueError.
     """
     if not callable(value_and_grad):
         raise TypeError(f"value_and_grad must be callable, got {type(value_and_grad).__name__}")
@@ -305,16 +317,26 @@ def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):
         raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
     steps = _count(steps, "steps", 0)
     x = np.array(as_real_array(x0, "x0"), copy=True)  # floats keep their dtype, ints -> float64
+    require_finite(x, "x0")
     optimizer.reset()
     trajectory = np.empty((steps + 1,) + x.shape, dtype=x.dtype)
     values = np.empty(steps + 1, dtype=np.float64)
+    last_finite = None
     for t in range(steps + 1):
-        value, grad = value_and_grad(x)
+        with np.errstate(over="ignore", invalid="ignore"):   # checked just below
+            value, grad = value_and_grad(x)
         value = np.asarray(value)
         if value.ndim != 0:
             raise ValueError(f"value_and_grad must return a scalar value, got shape {value.shape}")
+        last_finite = check_loss(value, where=f"step {t}", last_finite=last_finite, limit=np.inf)
         trajectory[t] = x
         values[t] = value
         if t < steps:
-            optimizer.step({"x": x}, {"x": grad})
+            grad = as_real_array(grad, "the gradient")
+            if not np.isfinite(grad).all():
+                raise diverged(f"step {t}", "the gradient became non-finite", last_finite)
+            with np.errstate(over="ignore", invalid="ignore"):
+                optimizer.step({"x": x}, {"x": grad})
+            if not np.isfinite(x).all():
+                raise diverged(f"step {t + 1}", "x became non-finite", last_finite)
     return trajectory, values

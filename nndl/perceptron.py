@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_real_array, require_ndim
+from ._validation import as_count, as_label_array, as_real_array, require_finite, require_ndim
 
 __all__ = [
     "augment", "predict", "radius", "margin", "max_margin", "MaxMargin",
@@ -43,9 +43,7 @@ def _as_matrix(X, name="X") -> np.ndarray:
     require_ndim(X, (2,), name, "(N, D): one sample per row")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} must have shape (N, D) with N >= 1 and D >= 1, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return X
+    return require_finite(X, name)
 
 
 def _pm1_labels(y, n: int) -> np.ndarray:
@@ -67,13 +65,11 @@ def _class_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y must have shape (N,) = ({n},), got shape {y.shape}")
-    if y.dtype.kind not in "iu":
-        if y.dtype.kind == "f" and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        else:
-            raise TypeError(f"multiclass labels y must be integer class indices, got dtype {y.dtype}")
-    if n and y.min() < 0:
-        raise ValueError(f"class indices must be >= 0, got {int(y.min())}")
+    if y.dtype.kind == "f":
+        require_finite(y, "y")
+    if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.all(y == np.round(y))):
+        raise TypeError(f"multiclass labels y must be integer class indices, got dtype {y.dtype}")
+    y = as_label_array(y, "y")             # rejects negative labels and floats too large to be one
     C = int(y.max()) + 1 if num_classes is None else int(num_classes)
     if C < 2:
         raise ValueError(f"need at least 2 classes, got num_classes = {C}")
@@ -83,8 +79,7 @@ def _class_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
 
 
 def _check_training_args(epochs, rule, if_not_converged, average):
-    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs (the draft's T) must be a positive integer, got {epochs!r}")
+    as_count(epochs, "epochs (the draft's T)", minimum=1)   # TypeError for 2.0, ValueError for 0
     if rule not in RULES:
         raise ValueError(f"rule must be '<=' (update when w^T y x <= 0) or '<' (the draft's "
                          f"printed condition), got {rule!r}")

@@ -131,3 +131,179 @@ def test_integer_dtype_is_refused_instead_of_zeroing_the_weights(dtype):
 def test_float_dtypes_still_work():
     assert nn.Dense(4, 3, dtype=np.float32).params["W"].dtype == np.float32
     assert nn.init_weights(3, 4, dtype="float64").dtype == np.float64
+
+
+# ------------------------------------------------------- 2. NaN and inf at every entry point
+def _with_bad(value, row=3, shape=(6, 2), seed=0):
+    X = np.random.default_rng(seed).normal(size=shape)
+    X[row, -1] = value
+    return X
+
+
+BAD = [np.nan, np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_training_loops_reject_non_finite_data_naming_argument_and_row(bad):
+    y = np.array([0, 1, 0, 1, 0, 1])
+    Xok, Xbad = _with_bad(0.0), _with_bad(bad)
+    row = re.escape(f"found {bad} at row 3")
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        nn.fit(nn.mlp([2, 2]), Xbad, y, optim.GD(0.1), 1)
+    with pytest.raises(ValueError, match=rf"^X_val must be finite; {row}"):
+        nn.fit(nn.mlp([2, 2]), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        linear.fit(linear.LogisticRegression(), Xbad, y, optim.GD(0.1), 1)
+    with pytest.raises(ValueError, match=rf"^X_val must be finite; {row}"):
+        linear.fit(linear.LogisticRegression(), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
+    with pytest.raises(ValueError, match=rf"^y must be finite; found {re.escape(str(bad))} at index 3"):
+        linear.fit(linear.LinearRegression(), Xok, np.where(np.arange(6) == 3, bad, 1.0),
+                   optim.GD(0.1), 1)
+    with pytest.raises(ValueError, match=rf"^y must be finite"):
+        linear.fit(linear.SoftmaxRegression(2), Xok, np.where(np.arange(6) == 3, bad, 1.0),
+                   optim.GD(0.1), 1)
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_losses_metrics_predict_and_standardize_reject_non_finite(bad):
+    Z = _with_bad(bad)
+    y = np.zeros(6, dtype=int)
+    row = re.escape(f"found {bad} at row 3")
+    with pytest.raises(ValueError, match=rf"^scores must be finite; {row}"):
+        nn.SoftmaxCrossEntropy().forward(Z, y)
+    with pytest.raises(ValueError, match=rf"^logits must be finite; {row}"):
+        losses.softmax_cross_entropy(y, Z)
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        nn.mlp([2, 2]).predict(Z)                  # a NaN row used to be predicted as class 0
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        nn.mlp([2, 2]).predict_proba(Z)
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        linear.SoftmaxRegression(2).init(2).predict(Z)
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        linear.LogisticRegression().init(2).predict(Z)
+    with pytest.raises(ValueError, match=rf"^X_train must be finite; {row}"):
+        data.standardize(Z)
+    with pytest.raises(ValueError, match=rf"^others\[1\] must be finite; {row}"):
+        data.standardize(np.ones((3, 2)), np.ones((2, 2)), Z)
+    with pytest.raises(ValueError, match=r"^y_pred must be finite"):
+        metrics.confusion_matrix([0, 1], [0.0, bad])
+    with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
+        perceptron.perceptron(Z, np.ones(6))
+
+
+def test_predict_of_a_model_with_nan_parameters_raises():
+    model = nn.mlp([2, 3, 2], rng=0)
+    model[0].params["W"][1, 0] = np.nan
+    with pytest.raises(ValueError, match=r"scores became nan \(row 0\).*parameters finite"):
+        model.predict(np.ones((4, 2)))
+
+
+def test_resize_bilinear_rejects_a_nan_pixel_and_bad_sizes():
+    img = np.zeros((2, 8, 8))
+    img[1, 3, 4] = np.nan                          # used to turn the whole image into NaN
+    with pytest.raises(ValueError, match=r"^images must be finite; found nan at row 1 \(index \(1, 3, 4\)\)"):
+        data.resize_bilinear(img, 4)
+    with pytest.raises(TypeError, match="size must be an integer"):
+        data.resize_bilinear(np.zeros((8, 8)), 4.0)
+    with pytest.raises(ValueError, match="size must be >= 1"):
+        data.resize_bilinear(np.zeros((8, 8)), 0)
+    with pytest.raises(ValueError, match=r"h, w >= 1"):
+        data.resize_bilinear(np.zeros((0, 8)), 4)
+
+
+@pytest.mark.parametrize("bad", BAD)
+@pytest.mark.parametrize("cls, kw", [(optim.GD, {"lr": 0.1}), (optim.Momentum, {"lr": 0.1}),
+                                     (optim.AdaGrad, {"lr": 0.1}), (optim.AdaDelta, {}),
+                                     (optim.RMSprop, {"lr": 0.1}), (optim.Adam, {})])
+def test_optimizers_refuse_a_non_finite_gradient_and_change_nothing(cls, kw, bad):
+    opt = cls(**kw)
+    params = {"W": np.ones((2, 2)), "b": np.zeros(2)}
+    opt.step(params, {"W": np.ones((2, 2)), "b": np.ones(2)})
+    before = copy.deepcopy((params, opt.state))
+    with pytest.raises(ValueError, match=r"^grads\['b'\] holds .* \(not finite\): the step would "
+                                         r"make params\['b'\] NaN"):
+        opt.step(params, {"W": np.ones((2, 2)), "b": np.array([0.0, bad])})
+    np.testing.assert_array_equal(params["W"], before[0]["W"])
+    np.testing.assert_array_equal(params["b"], before[0]["b"])
+    assert all(np.array_equal(opt.state[k][s], before[1][k][s]) for k in opt.state
+               for s in opt.state[k])
+
+
+# --------------------------------------------------------------------------------- 3. divergence
+def _strict(fn, *args, **kwargs):
+    """Call fn with every warning an error: proves that no RuntimeWarning escapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return fn(*args, **kwargs)
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+@pytest.mark.parametrize("lr", [3.0, 1e3, 1e300])
+def test_linear_fit_stops_with_training_diverged_and_no_warnings(lr, batch_size):
+    X, y, *_ = data.make_linear_regression(40, 3, rng=0)
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at epoch \d+: .*last finite "
+                                               r"loss [0-9.e+]+\)\. Try a smaller learning rate"):
+        _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(lr), 500,
+                batch_size=batch_size, rng=0)
+
+
+@pytest.mark.parametrize("activation, opt", [("relu", optim.GD(1e4)), ("relu", optim.Momentum(1e3)),
+                                             ("relu", optim.GD(1e300)), ("tanh", optim.GD(1e300))],
+                         ids=["relu GD 1e4", "relu momentum 1e3", "relu GD 1e300", "tanh GD 1e300"])
+def test_nn_fit_stops_with_training_diverged_and_no_warnings(activation, opt):
+    X, y = data.make_blobs(30, rng=0)
+    model = nn.mlp([2, 16, 3], activation, init="he", rng=0)
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at epoch \d+: .*\(last finite "
+                                               r"loss [0-9.e+]+\)\. Try a smaller learning rate"):
+        _strict(nn.fit, model, 100 * X, y, opt, 200, batch_size=16, rng=0)
+
+
+def test_a_slowly_growing_but_finite_run_is_still_returned():
+    """ch03 shows GD just above 2/L: the loss grows, but stays far below the divergence limit."""
+    X, y, *_ = data.make_linear_regression(40, 1, rng=0)
+    Xh = linear.add_bias_feature(X)
+    L = np.linalg.eigvalsh(2 / len(y) * Xh.T @ Xh).max()
+    hist = _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(1.1 * 2 / L), 60)
+    assert hist["train_loss"][-1] > 100 * hist["train_loss"][0]
+    _, values = _strict(optim.minimize, lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(1.2), 60)
+    assert values[-1] > 1e10
+
+
+def test_minimize_stops_when_the_values_overflow():
+    with pytest.raises(TrainingDiverged, match=r"^training diverged at step \d+: the loss became inf"):
+        _strict(optim.minimize, lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(10.0), 2000)
+
+
+# -------------------------------------------------------------- 5. epochs: TypeError vs ValueError
+@pytest.mark.parametrize("loop", [
+    lambda e: nn.fit(nn.mlp([2, 2]), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+    lambda e: linear.fit(linear.LinearRegression(), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+    lambda e: perceptron.perceptron(np.eye(2), [1, -1], epochs=e),
+    lambda e: perceptron.multiclass_perceptron(np.eye(2), [0, 1], epochs=e),
+    lambda e: perceptron.averaged_perceptron(np.eye(2), [1, -1], epochs=e),
+    lambda e: optim.minimize(lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(0.1), e),
+], ids=["nn.fit", "linear.fit", "perceptron", "multiclass_perceptron", "averaged_perceptron",
+        "minimize"])
+def test_every_loop_raises_type_error_for_a_float_count_and_value_error_for_a_negative(loop):
+    with pytest.raises(TypeError, match="must be an integer, got 2.0"):
+        loop(2.0)
+    with pytest.raises(ValueError, match=r"must be >= [01], got -1"):
+        loop(-1)
+
+
+def test_linear_fit_batch_size_and_patience_follow_the_same_policy():
+    X, y = np.ones((4, 2)), np.zeros(4)
+    with pytest.raises(TypeError, match="batch_size must be an integer, got 2.0"):
+        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, batch_size=2.0)
+    with pytest.raises(TypeError, match="patience must be an integer, got 1.5"):
+        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, X_val=X, y_val=y,
+                   patience=1.5)
+
+
+def test_normal_equations_report_inf_data_not_a_singular_matrix():
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    X[4, 1] = np.inf
+    with pytest.raises(ValueError, match=r"^X must be finite; found inf at row 4"):
+        linear.LinearRegression().fit_normal_equations(X, np.ones(10))
+    with pytest.raises(ValueError, match=r"^y must be finite; found nan at index 2"):
+        linear.LinearRegression().fit_normal_equations(np.eye(3), [1.0, 2.0, np.nan])
