@@ -35,7 +35,20 @@ projections of all T steps with **one** GEMM ((N·T, D) @ (D, G·H)), one fused 
 (h_{t−1} @ U for all gates at once; the GRU needs a second one for U_c(r ⊙ h), which depends on
 r_t), and BPTT the same way: one GEMM per step back through U, then dW, dU, db and dx for all
 steps at once with one GEMM each.  Both return the same numbers (tests check it) and the
-backward passes match finite differences.
+backward passes match finite differences.  The public kernels check their arguments (types and
+matching shapes of x, W, U, b, V, h0, c0, dh, with messages naming the expected shape) and call
+unchecked private engines (``_lstm_forward``, ...), which the layers use after their own checks
+together with a per-layer workspace; nothing a kernel or layer returns shares memory with that
+workspace.
+
+Failing loudly
+--------------
+Layers accept floating dtypes only (an integer dtype would truncate the weights to zeros).  The
+layers are `nndl.nn.Layer` subclasses, so a layer object used by two threads at once raises
+RuntimeError (give each thread a ``copy.deepcopy``).  `global_norm` neither overflows nor
+underflows; `clip_grad_norm` refuses NaN/inf gradients, naming them.  `train` rejects NaN/inf
+data and stops with `nndl._validation.TrainingDiverged` (naming the step and the last finite
+loss) when a learning rate is too large, without a storm of RuntimeWarnings first.
 
 BPTT as printed
 ---------------
@@ -1124,7 +1137,12 @@ def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
 def evaluate(model, X, y) -> float:
     """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
     X, y = _labelled_sequences(X, y, "evaluate")
-    return float(np.mean(np.argmax(model.forward(X), axis=1) == y))
+    scores = model.forward(X)
+    if not np.isfinite(scores).all():          # argmax would silently call such a row class 0
+        row = int(np.argwhere(~np.isfinite(scores))[0][0])
+        raise ValueError(f"evaluate: the model's scores for row {row} are not finite, although "
+                         f"X is: are the model's parameters finite?")
+    return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
 def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
@@ -1137,6 +1155,7 @@ def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
     y (n,) int64.
     """
     n, lag, symbols = _count(n, "n"), _count(lag, "lag"), _count(symbols, "symbols")
+    dtype = as_float_dtype(dtype)
     rng = np.random.default_rng(rng)
     s = rng.integers(0, symbols, size=(n, lag))
     X = np.zeros((n, lag, 1 + symbols), dtype=dtype)

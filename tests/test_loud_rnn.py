@@ -136,6 +136,26 @@ def test_chapter_helpers_check_their_arguments():
         rnn.evaluate(nn.Sequential(rnn.SRN(2, 2), rnn.LastStep()), np.zeros((3, 1, 2)), [0, 1])
 
 
+def test_srn_checks_an_activation_reassigned_after_construction():
+    srn = rnn.SRN(D, H)
+    srn.activation = "linear"                      # chapter 7 does this: still allowed
+    srn.forward(np.zeros((N, T, D)))
+    srn.activation = "softsign"
+    with pytest.raises(ValueError, match="activation.*softsign"):
+        srn.forward(np.zeros((N, T, D)))
+
+
+def test_evaluate_and_recall_task_fail_loudly():
+    model = nn.Sequential(rnn.SRN(2, 2), rnn.LastStep())
+    model.layers[0].params["b"][0] = np.nan
+    with pytest.raises(ValueError, match="scores for row 0"):
+        rnn.evaluate(model, np.zeros((3, 1, 2)), [0, 1, 0])
+    with pytest.raises(ValueError, match=r"\bX\b.*row 1"):
+        rnn.evaluate(model, np.array([[[0, 0]], [[np.inf, 0]]]), [0, 1])
+    with pytest.raises(TypeError, match="dtype"):
+        rnn.recall_task(4, 3, dtype=np.int64)
+
+
 def test_last_step_checks_its_input():
     with pytest.raises(ValueError, match=r"\(N, T, H\).*T >= 1"):
         rnn.LastStep().forward(np.zeros((2, 0, 3)))
