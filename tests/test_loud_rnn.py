@@ -311,8 +311,7 @@ def _run_in_two_threads(work):
 @pytest.mark.parametrize("with_backward", [False, True], ids=["forward", "forward+backward"])
 def test_a_layer_shared_by_two_threads_is_never_silently_wrong(name, with_backward):
     """Every call either raises the guard's RuntimeError or returns the single-thread result."""
-    layer = rnn.LSTM(8, 16, rng=0) if name == "LSTM" else \
-        rnn.GRU(8, 16, rng=0) if name == "GRU" else rnn.SRN(8, 16, rng=0)
+    layer = getattr(rnn, name)(8, 16, rng=0)
     rng = np.random.default_rng(1)
     xs = [rng.normal(size=(4, 30, 8)) for _ in range(2)]
     dh = rng.normal(size=(4, 30, 16))
@@ -342,8 +341,7 @@ def test_a_layer_shared_by_two_threads_is_never_silently_wrong(name, with_backwa
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_deep_copies_in_two_threads_give_exact_results(name):
-    layer = rnn.LSTM(8, 16, rng=0) if name == "LSTM" else \
-        rnn.GRU(8, 16, rng=0) if name == "GRU" else rnn.SRN(8, 16, rng=0)
+    layer = getattr(rnn, name)(8, 16, rng=0)
     rng = np.random.default_rng(2)
     xs = [rng.normal(size=(4, 30, 8)) for _ in range(2)]
     dh = rng.normal(size=(4, 30, 16))
