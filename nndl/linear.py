@@ -366,7 +366,6 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
     for k, v in model.params.items():
         require_finite(v, f"model.params[{k!r}]")
     rng = np.random.default_rng(rng)
-    shuffle = batch_size < n
 
     history = {"train_loss": [], "val_loss": [], "best_epoch": None}
     if metric is not None:
@@ -379,8 +378,9 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
         check_finite_scores(z, where=where, last_finite=last_finite)
         return z
 
-    def train_step(Xb, yb, where: str) -> None:
-        """One gradient and one optimizer step, checked for divergence."""
+    def train_step(idx, where: str) -> None:
+        """One gradient and one optimizer step on the batch ``idx`` (None: all), checked."""
+        Xb, yb = (X, y) if idx is None else (X[idx], y[idx])
         model._loss_and_grads(Xb, yb, value=False, z=checked_scores(Xb, where))
         check_finite_arrays(model.grads, "gradient", where=where, last_finite=last_finite)
         optimizer.step(model.params, model.grads)
@@ -388,10 +388,12 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
 
     def record(epoch: int) -> bool:
         """Append this epoch's numbers; True when early stopping says stop."""
-        nonlocal best_val, best_params, last_finite
+        nonlocal best_val, best_params, last_finite, limit
         where = f"epoch {epoch}"
         train = float(model._output_loss(y, checked_scores(X, where))) + model.penalty()
         last_finite = check_loss(train, where=where, last_finite=last_finite, limit=limit)
+        if epoch == 0:
+            limit = 1e12 * max(1.0, abs(train))       # an explosion, whatever the data's scale
         history["train_loss"].append(train)
         if not has_val:
             return False
@@ -407,20 +409,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
         since_best = epoch + 1 if best is None else epoch - best   # None: every val_loss was NaN
         return patience is not None and since_best >= patience
 
-    # Too large a learning rate overflows (in X @ w, the gradient, the update): let it happen
-    # silently and report it once, clearly, through the checks above.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        stop = record(0)
-        limit = 1e12 * max(1.0, abs(history["train_loss"][0]))
-        for epoch in range(1, epochs + 1):
-            if stop:
-                break
-            if shuffle:
-                for idx in optim.minibatches(n, batch_size, rng=rng):
-                    train_step(X[idx], y[idx], f"epoch {epoch}")
-            else:                                  # batch GD: one step on all of X, no copy
-                train_step(X, y, f"epoch {epoch}")
-            stop = record(epoch)
+    optim._train_epochs(train_step, record, n, batch_size, epochs, rng)
     if best_params is not None:
         for k, v in best_params.items():
             model.params[k][...] = v

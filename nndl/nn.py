@@ -609,7 +609,7 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
     with `nndl._validation.TrainingDiverged` naming the epoch and the last finite loss; the
     overflow is computed silently (np.errstate), so no RuntimeWarnings precede it.
     """
-    from .optim import Optimizer, minibatches
+    from .optim import Optimizer, _train_epochs
 
     X = as_real_array(X, "X")
     if X.ndim != 2 or X.shape[0] == 0:
@@ -660,9 +660,9 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
         last_finite = value
         return value, scores
 
-    def train_step(Xb, yb, where: str) -> None:
-        """One forward/backward pass and one optimizer step, checked for divergence."""
-        checked_loss(Xb, yb, where)
+    def train_step(idx, where: str) -> None:
+        """One forward/backward pass and one optimizer step on the batch ``idx`` (None: all), checked."""
+        checked_loss(X, y, where) if idx is None else checked_loss(X[idx], y[idx], where)
         model.backward(loss.backward())
         grads = _penalized_grads(model, l2)
         check_finite_arrays(grads, "gradient", where=where, last_finite=last_finite)
@@ -670,8 +670,10 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
         check_finite_arrays(model.params, "parameter", where=where, last_finite=last_finite)
 
     def record(epoch: int) -> bool:
-        nonlocal best_val, best_params
+        nonlocal best_val, best_params, limit
         value, scores = checked_loss(X, y, f"epoch {epoch}")   # one pass for loss and accuracy
+        if epoch == 0:
+            limit = 1e12 * max(1.0, abs(value))        # an explosion, whatever the data's scale
         history["train_loss"].append(value)
         history["train_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
         line = f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  " \
@@ -695,20 +697,7 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
             print(line, flush=True)
         return stop
 
-    # Too large a learning rate overflows somewhere (matmul, exp, the update): let it happen
-    # silently and report it once, clearly, through the checks above.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        stop = record(0)
-        limit = 1e12 * max(1.0, abs(history["train_loss"][0]))
-        for epoch in range(1, epochs + 1):
-            if stop:
-                break
-            if batch_size < n:
-                for idx in minibatches(n, batch_size, rng=rng):
-                    train_step(X[idx], y[idx], f"epoch {epoch}")
-            else:
-                train_step(X, y, f"epoch {epoch}")
-            stop = record(epoch)
+    _train_epochs(train_step, record, n, batch_size, epochs, rng)
     if best_params is not None:
         params = model.params
         for k, v in best_params.items():

@@ -299,6 +299,28 @@ def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iter
     return iter([order[i:i + batch_size] for i in range(0, n, batch_size)])
 
 
+def _train_epochs(step: Callable, record: Callable, n: int, batch_size: int, epochs: int, rng) -> None:
+    """The epoch loop of `nndl.linear.fit` and `nndl.nn.fit` (unchecked: they check its inputs).
+
+    ``record(0)``, then for each epoch ``step(idx, where)`` per mini-batch of `minibatches`
+    (``idx`` None for the full batch in a fixed order, which needs no copy; ``where`` is
+    ``"epoch k"``) and ``record(k)``, until ``record`` returns True (early stopping).  Runs under
+    np.errstate: too large a learning rate overflows somewhere (a product, exp, the update), and
+    the callbacks' checks report that once, clearly, as `TrainingDiverged`, with no warnings first.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        stop = record(0)
+        for epoch in range(1, epochs + 1):
+            if stop:
+                break
+            if batch_size < n:
+                for idx in minibatches(n, batch_size, rng=rng):
+                    step(idx, f"epoch {epoch}")
+            else:
+                step(None, f"epoch {epoch}")
+            stop = record(epoch)
+
+
 def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):
     """Run ``optimizer`` for ``steps`` steps on f, from a copy of ``x0`` (x0 itself is untouched).
 
