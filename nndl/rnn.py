@@ -67,7 +67,7 @@ import numpy as np
 
 from . import functions as F
 from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
-                          check_finite_arrays, check_loss, diverged, require_finite)
+                          check_finite_arrays, check_finite_scores, check_loss, require_finite)
 from .nn import Layer
 
 __all__ = [
@@ -1080,8 +1080,7 @@ def _train_step(model, X, y, loss, where: str, last_finite):
     """Loss and gradients of one batch; TrainingDiverged (no RuntimeWarnings) if they overflow."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         scores = model.forward(X)
-        if not np.isfinite(scores).all():
-            raise diverged(where, "the model's scores became non-finite", last_finite)
+        check_finite_scores(scores, where=where, last_finite=last_finite)
         value = check_loss(loss.forward(scores, y), where=where, last_finite=last_finite)
         model.backward(loss.backward())
     grads = dict(model.grads)
@@ -1138,10 +1137,7 @@ def evaluate(model, X, y) -> float:
     """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
     X, y = _labelled_sequences(X, y, "evaluate")
     scores = model.forward(X)
-    if not np.isfinite(scores).all():          # argmax would silently call such a row class 0
-        row = int(np.argwhere(~np.isfinite(scores))[0][0])
-        raise ValueError(f"evaluate: the model's scores for row {row} are not finite, although "
-                         f"X is: are the model's parameters finite?")
+    check_finite_scores(scores)                # argmax would silently call a NaN row class 0
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
