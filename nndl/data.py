@@ -72,12 +72,12 @@ def make_polynomial_regression(n: int, degree: int = 3, noise: float = 0.1, rng=
 
 
 def _single_feature(x) -> np.ndarray:
-    x = as_real_array(x)
+    x = as_real_array(x, "x")
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.ndim != 1:
         raise ValueError(f"x must have shape (n,) or (n, 1) (one feature), got shape {x.shape}")
-    return x
+    return require_finite(x, "x")
 
 
 def polynomial_features(x, degree: int):

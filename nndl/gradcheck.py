@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_real_array
+from ._validation import as_real_array, require_finite
 
 __all__ = [
     "numerical_gradient", "numerical_jacobian", "relative_error",
@@ -89,10 +89,11 @@ def relative_error(actual, expected) -> float:
     """‖actual − expected‖ / (‖actual‖ + ‖expected‖), 0 when both are zero.
 
     Symmetric, at most 1, and insensitive to overall scale: values below 1e-7 mean agreement
-    to about seven significant digits.
+    to about seven significant digits.  NaN or inf in either raise ValueError (a NaN error
+    would make every ``error < tol`` check quietly False).
     """
-    a = np.asarray(as_real_array(actual, "actual"), dtype=np.float64)
-    b = np.asarray(as_real_array(expected, "expected"), dtype=np.float64)
+    a = np.asarray(require_finite(as_real_array(actual, "actual"), "actual"), dtype=np.float64)
+    b = np.asarray(require_finite(as_real_array(expected, "expected"), "expected"), dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"actual and expected must have the same shape, got {a.shape} and {b.shape}")
     scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))

@@ -478,6 +478,7 @@ def penalty(model, l2: float) -> float:
 def objective(model, X, y, loss=None, l2: float = 0.0) -> float:
     """J = mean loss + (λ/2) Σ‖W‖²_F on (X, y), eq. (5.11) corrected; no gradients."""
     loss = SoftmaxCrossEntropy() if loss is None else loss
+    X = require_finite(as_real_array(X, "X"), "X")
     return loss.forward(model.forward(X), y) + penalty(model, l2)
 
 
@@ -490,6 +491,7 @@ def loss_and_grads(model, X, y, loss=None, l2: float = 0.0):
     """
     l2 = _check_l2(l2)
     loss = SoftmaxCrossEntropy() if loss is None else loss
+    X = require_finite(as_real_array(X, "X"), "X")
     value = loss.forward(model.forward(X), y) + penalty(model, l2)
     model.backward(loss.backward())
     return value, _penalized_grads(model, l2)

@@ -100,7 +100,7 @@ def augment(X) -> np.ndarray:
 def predict(w, X) -> np.ndarray:
     """Binary perceptron output (4.2): +1 where wᵀx > 0 and −1 where wᵀx ≤ 0, for rows of ``X``."""
     X = _as_matrix(X)
-    w = as_real_array(w, "w")
+    w = require_finite(as_real_array(w, "w"), "w")
     if w.shape != (X.shape[1],):
         raise ValueError(f"w must have shape (D,) = ({X.shape[1]},) to match X, got {w.shape}")
     return np.where(X @ w > 0, 1, -1)
@@ -116,7 +116,7 @@ def margin(X, y, w) -> float:
     """Margin γ of Definition 4.1 for a direction w: minᵢ yᵢ wᵀxᵢ / ‖w‖ (negative if w errs)."""
     X = _as_matrix(X)
     y = _pm1_labels(y, X.shape[0])
-    w = as_real_array(w, "w")
+    w = require_finite(as_real_array(w, "w"), "w")
     if w.shape != (X.shape[1],):
         raise ValueError(f"w must have shape (D,) = ({X.shape[1]},) to match X, got {w.shape}")
     norm = np.linalg.norm(w)
@@ -495,7 +495,7 @@ def feature_map(X, y, num_classes: int) -> np.ndarray:
 def multiclass_predict(W, X) -> np.ndarray:
     """ŷ = argmax_y wᵀφ(x, y) = argmax_c W[c]·x (4.11) for each row of ``X``; ties → lowest c."""
     X = _as_matrix(X)
-    W = as_real_array(W, "W")
+    W = require_finite(as_real_array(W, "W"), "W")
     if W.ndim != 2 or W.shape[1] != X.shape[1]:
         raise ValueError(f"W must have shape (C, D) with D = {X.shape[1]}, got {W.shape}")
     return np.argmax(X @ W.T, axis=1)
@@ -507,7 +507,7 @@ def multiclass_margin(X, y, W) -> float:
     minᵢ min_{z≠yᵢ} ⟨w, φ(xᵢ, yᵢ) − φ(xᵢ, z)⟩ = minᵢ (W[yᵢ]·xᵢ − max_{z≠yᵢ} W[z]·xᵢ) / ‖W‖.
     """
     X = _as_matrix(X)
-    W = as_real_array(W, "W")
+    W = require_finite(as_real_array(W, "W"), "W")
     if W.ndim != 2 or W.shape[1] != X.shape[1]:
         raise ValueError(f"W must have shape (C, D) with D = {X.shape[1]}, got {W.shape}")
     y, _ = _class_labels(y, X.shape[0], W.shape[0])

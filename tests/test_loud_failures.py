@@ -307,3 +307,22 @@ def test_normal_equations_report_inf_data_not_a_singular_matrix():
         linear.LinearRegression().fit_normal_equations(X, np.ones(10))
     with pytest.raises(ValueError, match=r"^y must be finite; found nan at index 2"):
         linear.LinearRegression().fit_normal_equations(np.eye(3), [1.0, 2.0, np.nan])
+
+
+# ----------------------------------------------------- 8. the other public functions, checked
+def test_remaining_entry_points_reject_non_finite_inputs():
+    X = _with_bad(np.nan)
+    with pytest.raises(ValueError, match=r"^X must be finite; found nan at row 3"):
+        nn.objective(nn.mlp([2, 2]), X, np.zeros(6, dtype=int))
+    with pytest.raises(ValueError, match=r"^X must be finite; found nan at row 3"):
+        nn.loss_and_grads(nn.mlp([2, 2]), X, np.zeros(6, dtype=int))
+    with pytest.raises(ValueError, match=r"^X must be finite; found nan at row 3"):
+        nn.delta_norms(nn.mlp([2, 3, 2]), X, np.zeros(6, dtype=int))
+    with pytest.raises(ValueError, match=r"^actual must be finite; found nan at index 1"):
+        gradcheck.relative_error([0.0, np.nan], [0.0, 1.0])     # was nan: `err < tol` just False
+    with pytest.raises(ValueError, match=r"^x must be finite; found inf at index 2"):
+        data.polynomial_features([0.0, 1.0, np.inf], 3)
+    with pytest.raises(ValueError, match=r"^w must be finite; found nan at index 0"):
+        perceptron.predict([np.nan, 1.0], np.ones((3, 2)))       # was: −1 for every row
+    with pytest.raises(ValueError, match=r"^W must be finite"):
+        perceptron.multiclass_predict(np.full((2, 2), np.nan), np.ones((3, 2)))
