@@ -15,7 +15,10 @@ Times are the minimum (best) over ``repeat`` runs (default 7); the median is pri
 Convolution GFLOP/s count 2·N·K·C·kh·kw·H′·W′ multiply-adds for forward and twice that for
 backward, compared with the machine's matmul GFLOP/s (a 1024×1024 by 1024×1024 product).
 
-    .venv/bin/python benchmarks/bench_conv.py [repeat] [--markdown] [--runs=R] [--json=path]
+    .venv/bin/python benchmarks/bench_conv.py [repeat] [--markdown] [--runs=R] [--json=path] [--conv-only]
+
+The thread count is BLAS's (``OPENBLAS_NUM_THREADS=1`` for one thread); ``--conv-only`` skips
+pooling (the guard rails of issue 13 are Conv2D's forward + backward time against PyTorch's).
 
 With ``--runs=R`` the whole benchmark is repeated R times and a last table keeps, for every
 entry, the best time over the runs (on a shared machine the slow outliers are other processes).
@@ -166,7 +169,8 @@ def bench_pool(repeat, torch=None):
 
 def table(rows, mm, markdown=False):
     head = ["layer", "case", "dtype", "fwd ms", "bwd ms", "ref fwd ×", "ref bwd ×",
-            "torch fwd ms", "torch bwd ms", "fwd vs torch", "bwd vs torch", "fwd GFLOP/s", "bwd GFLOP/s"]
+            "torch fwd ms", "torch bwd ms", "fwd vs torch", "bwd vs torch", "fwd+bwd vs torch",
+            "fwd GFLOP/s", "bwd GFLOP/s"]
     out = []
     for r in rows:
         t = "torch_fwd" in r
@@ -178,6 +182,7 @@ def table(rows, mm, markdown=False):
                     f"{r['ref_fwd'] / r['fwd']:,.0f}×", f"{r['ref_bwd'] / r['bwd']:,.0f}×",
                     f"{1e3 * r['torch_fwd']:.2f}" if t else "–", f"{1e3 * r['torch_bwd']:.2f}" if t else "–",
                     f"{r['fwd'] / r['torch_fwd']:.2f}" if t else "–", f"{r['bwd'] / r['torch_bwd']:.2f}" if t else "–",
+                    f"{(r['fwd'] + r['bwd']) / (r['torch_fwd'] + r['torch_bwd']):.2f}" if t else "–",
                     gf, gb])
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -188,7 +193,7 @@ def table(rows, mm, markdown=False):
     return "\n".join([fmt.format(*head)] + [fmt.format(*o) for o in out])
 
 
-def main(repeat: int = 7, markdown: bool = False):
+def main(repeat: int = 7, markdown: bool = False, conv_only: bool = False):
     threads = blas_threads()
     os.environ["NNDL_NUM_THREADS"] = str(threads)       # nndl.conv splits small layers' batches
     try:
@@ -197,7 +202,7 @@ def main(repeat: int = 7, markdown: bool = False):
     except ImportError:
         torch = None
     mm = {"float32": matmul_gflops(np.float32, repeat), "float64": matmul_gflops(np.float64, repeat)}
-    rows = bench_conv(repeat, torch) + bench_pool(repeat, torch)
+    rows = bench_conv(repeat, torch) + ([] if conv_only else bench_pool(repeat, torch))
     print(f"NumPy {np.__version__}, BLAS and nndl threads {threads}"
           + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch else ", torch not installed"))
     print(f"matmul 1024³: float32 {mm['float32']:.1f} GFLOP/s, float64 {mm['float64']:.1f} GFLOP/s")
@@ -225,7 +230,8 @@ if __name__ == "__main__":
     runs = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--runs=")), 1))
     collected, rates = [], []
     for _ in range(runs):
-        rows, mm = main(int(args[0]) if args else 7, markdown="--markdown" in sys.argv)
+        rows, mm = main(int(args[0]) if args else 7, markdown="--markdown" in sys.argv,
+                        conv_only="--conv-only" in sys.argv)
         collected.append(rows)
         rates.append(mm)
     if runs > 1:

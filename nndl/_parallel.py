@@ -94,8 +94,9 @@ _SCRATCH_ENTRIES = 32
 def scratch(name: str, shape, dtype) -> np.ndarray:
     """An uninitialised array private to the calling thread, handed out again to the next call
     with the same name, shape and dtype.  Only for arrays that die before the kernel returns:
-    fresh multi-megabyte arrays cost a page fault per 4 KiB on every call (LeNet's C1 backward
-    pass took 4× longer with 3 MB of fresh columns per chunk than with 1.5 MB)."""
+    never return one (or a view of one) to a caller, whose result the next call with the same
+    shape would overwrite.  Fresh multi-megabyte arrays cost a page fault per 4 KiB on every call
+    (LeNet's C1 backward pass took 4× longer with 3 MB of fresh columns per chunk than with 1.5 MB)."""
     store = getattr(_local, "arrays", None)
     if store is None:
         store = _local.arrays = OrderedDict()

@@ -33,6 +33,16 @@ exactly as the equation it cites; the **fast** version the layers use:
 The layers follow the layer protocol of `nndl.nn` (``params``, ``grads``, ``forward`` caches,
 ``backward`` fills grads and returns dL/dx), so `nndl.nn.Sequential`, `nndl.nn.fit` and every
 `nndl.optim` optimizer work with them unchanged.
+
+Failing loudly
+--------------
+Every exported function and layer checks its arguments (ValueError/TypeError naming the argument
+and the expected shape); integer images become float64, integer dtypes for weights are a
+TypeError.  A batch of N = 0 images gives empty outputs and zero gradients.  Every array handed
+back is new: none is (a view of) a scratch array that a later call would overwrite.  Layers
+compute in the promoted dtype of input and weights, as `nndl.nn.Dense` does (a float64 layer
+given float32 images returns float64).  Layers do not scan each batch for NaN or inf (the
+training loop rejects non-finite data and losses); a NaN input reaches the output.
 """
 from __future__ import annotations
 
@@ -101,7 +111,7 @@ def _x_shape(x_shape, name: str = "x_shape") -> tuple[int, int, int, int]:
     return tuple(_int(d, f"{name}[{i}] ({'NCHW'[i]})", 0 if i == 0 else 1) for i, d in enumerate(dims))
 
 
-def _check_geometry(x_shape, kernel, stride, padding):
+def _check_geometry(x_shape, kernel, padding):
     H, W = x_shape[2:]
     kh, kw = kernel
     if H + 2 * padding < kh or W + 2 * padding < kw:
@@ -113,7 +123,7 @@ def _window(x_shape, kh, kw, stride, padding) -> "_Geometry":
     """The checked geometry of kh×kw windows with ``stride`` and ``padding`` over images ``x_shape``."""
     kh, kw = _int(kh, "kh", 1), _int(kw, "kw", 1)
     stride, padding = _int(stride, "stride", 1), _int(padding, "padding", 0)
-    _check_geometry(x_shape, (kh, kw), stride, padding)
+    _check_geometry(x_shape, (kh, kw), padding)
     return _Geometry(x_shape, kh, kw, stride, padding)
 
 
@@ -486,7 +496,7 @@ def convolve2d_reference(x, w, mode: str = "valid") -> np.ndarray:
     N, C, H, W = x.shape
     K, _, m, nk = w.shape
     if mode == "valid":
-        _check_geometry(x.shape, (m, nk), 1, 0)
+        _check_geometry(x.shape, (m, nk), 0)
         rows, cols = range(m, H + 1), range(nk, W + 1)
     else:
         rows, cols = range(1, H + m), range(1, W + nk)

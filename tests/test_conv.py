@@ -1,6 +1,8 @@
 """Tests for nndl.conv: reference vs fast kernels, finite differences, the draft's formulas, LeNet-5."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nndl import conv, nn, optim
 from nndl.gradcheck import numerical_gradient, relative_error
@@ -49,19 +51,46 @@ SHAPES = [  # N, C, H, W, K, kh, kw, stride, padding
 ]
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_correlate2d_fast_equals_reference(shape):
+def assert_correlate2d_matches_reference(shape, rng):
+    """Fast forward, backward, im2col/col2im against the loop references for one geometry
+    (N, C, H, W, K, kh, kw, stride, padding); N may be 0."""
     N, C, H, W, K, kh, kw, s, p = shape
-    rng = _rng(sum(shape))
     x, w = rng.normal(size=(N, C, H, W)), rng.normal(size=(K, C, kh, kw))
     y = conv.correlate2d(x, w, s, p)
-    np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
     assert y.shape == (N, K, conv.output_size(H, kh, s, p), conv.output_size(W, kw, s, p))
+    np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
     dy = rng.normal(size=y.shape)
     dx, dw = conv.correlate2d_backward(dy, x, w, s, p)
     dx_r, dw_r = conv.correlate2d_backward_reference(dy, x, w, s, p)
+    assert dx.shape == x.shape and dw.shape == w.shape
     np.testing.assert_allclose(dx, dx_r, atol=1e-12)
     np.testing.assert_allclose(dw, dw_r, atol=1e-12)
+    cols = conv.im2col(x, kh, kw, s, p)
+    assert cols.shape == (N, C * kh * kw, y.shape[2] * y.shape[3])
+    c = rng.normal(size=cols.shape)
+    assert np.sum(cols * c) == pytest.approx(np.sum(x * conv.col2im(c, x.shape, kh, kw, s, p)), abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_correlate2d_fast_equals_reference(shape):
+    assert_correlate2d_matches_reference(shape, _rng(sum(shape)))
+
+
+@st.composite
+def geometries(draw):
+    """(N, C, H, W, K, kh, kw, stride, padding) with N = 0..3 and a kernel that fits."""
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride, padding = draw(st.integers(1, 3)), draw(st.integers(0, 2))
+    H = draw(st.integers(max(1, kh - 2 * padding), 9))
+    W = draw(st.integers(max(1, kw - 2 * padding), 9))
+    N, C, K = draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return N, C, H, W, K, kh, kw, stride, padding
+
+
+@settings(max_examples=60, deadline=None)
+@given(geometries(), st.integers(0, 2 ** 16))
+def test_correlate2d_fast_equals_reference_on_random_geometries(shape, seed):
+    assert_correlate2d_matches_reference(shape, _rng(seed))
 
 
 @pytest.mark.parametrize("shape", SHAPES[:4])
@@ -128,11 +157,8 @@ def test_dtype_follows_input(dtype):
 
 
 # ---------------------------------------------------------------------------------- pooling
-@pytest.mark.parametrize("size,H,W", [(2, 6, 6), (2, 7, 5), (3, 9, 7), (1, 3, 3)])
-def test_pooling_fast_equals_reference(size, H, W):
-    rng = _rng(size * H)
-    x = rng.normal(size=(2, 3, H, W))
-    x[0, 0, :2, :2] = 1.5        # ties: the first maximum gets the gradient
+def assert_pooling_matches_reference(x, size, rng):
+    """Fast max/avg pooling and their backward passes against the loop references."""
     mp, ap = conv.max_pool2d(x, size), conv.avg_pool2d(x, size)
     np.testing.assert_array_equal(mp, conv.max_pool2d_reference(x, size))
     np.testing.assert_allclose(ap, conv.avg_pool2d_reference(x, size), atol=1e-14)
@@ -141,6 +167,26 @@ def test_pooling_fast_equals_reference(size, H, W):
                                   conv.max_pool2d_backward_reference(dy, x, size))
     np.testing.assert_allclose(conv.avg_pool2d_backward(dy, x.shape, size),
                                conv.avg_pool2d_backward_reference(dy, x.shape, size), atol=1e-14)
+
+
+@pytest.mark.parametrize("size,H,W", [(2, 6, 6), (2, 7, 5), (3, 9, 7), (1, 3, 3)])
+def test_pooling_fast_equals_reference(size, H, W):
+    rng = _rng(size * H)
+    x = rng.normal(size=(2, 3, H, W))
+    x[0, 0, :2, :2] = 1.5        # ties: the first maximum gets the gradient
+    assert_pooling_matches_reference(x, size, rng)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 3), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3),
+       st.integers(0, 2 ** 16))
+def test_pooling_fast_equals_reference_on_random_shapes(N, C, H, W, size, seed):
+    if H < size or W < size:
+        with pytest.raises(ValueError, match="larger"):
+            conv.max_pool2d(np.ones((N, C, H, W)), size)
+        return
+    rng = _rng(seed)
+    assert_pooling_matches_reference(rng.normal(size=(N, C, H, W)), size, rng)
 
 
 def _layer_fd(layer, x, seed=0):

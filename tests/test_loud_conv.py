@@ -1,9 +1,8 @@
 """nndl.conv fails loudly (issue 13): no aliased results, checked entry points, empty batches,
-float dtypes only, and Dense's dtype promotion."""
+float dtypes only, and Dense's dtype promotion.  Random geometries with N = 0..3 (hypothesis)
+are in test_conv.py."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from nndl import conv, nn
 
@@ -89,6 +88,7 @@ ALIAS_CASES = {
     "avg_pool2d_reference": _kernel(conv.avg_pool2d_reference, (2, 3, 6, 6)),
     "pool-backward": _pool_backward_runner,
     "draft": _draft_runner,
+    "filter_kernel": lambda rng: [conv.filter_kernel(name, 3) for name in conv.FILTERS],
     "sequential-two-1x1-convs": _seq_runner,
 }
 LAYERS = {
@@ -336,57 +336,6 @@ def test_float32_conv_keeps_float32_for_float32_dy_and_promotes_for_float64_dy()
     y = layer.forward(np.ones((1, 2, 5, 5), np.float32))
     assert layer.backward(np.ones(y.shape, np.float32)).dtype == np.float32
     assert layer.backward(np.ones(y.shape, np.float64)).dtype == np.float64     # as Dense: dy @ W
-
-
-# --------------------------------------------------------------------- random shapes, N >= 0
-@st.composite
-def geometries(draw):
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    stride, padding = draw(st.integers(1, 3)), draw(st.integers(0, 2))
-    H = draw(st.integers(max(1, kh - 2 * padding), 9))
-    W = draw(st.integers(max(1, kw - 2 * padding), 9))
-    return draw(st.integers(0, 3)), draw(st.integers(1, 3)), H, W, draw(st.integers(1, 3)), kh, kw, stride, padding
-
-
-@settings(max_examples=60, deadline=None)
-@given(geometries(), st.integers(0, 2 ** 16))
-def test_fast_equals_reference_on_random_geometries(geo, seed):
-    N, C, H, W, K, kh, kw, s, p = geo
-    rng = _rng(seed)
-    x, w = rng.normal(size=(N, C, H, W)), rng.normal(size=(K, C, kh, kw))
-    y = conv.correlate2d(x, w, s, p)
-    assert y.shape == (N, K, conv.output_size(H, kh, s, p), conv.output_size(W, kw, s, p))
-    np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
-    dy = rng.normal(size=y.shape)
-    dx, dw = conv.correlate2d_backward(dy, x, w, s, p)
-    dx_r, dw_r = conv.correlate2d_backward_reference(dy, x, w, s, p)
-    assert dx.shape == x.shape and dw.shape == w.shape
-    np.testing.assert_allclose(dx, dx_r, atol=1e-12)
-    np.testing.assert_allclose(dw, dw_r, atol=1e-12)
-    cols = conv.im2col(x, kh, kw, s, p)
-    assert cols.shape == (N, C * kh * kw, y.shape[2] * y.shape[3])
-    c = rng.normal(size=cols.shape)
-    assert np.sum(cols * c) == pytest.approx(np.sum(x * conv.col2im(c, x.shape, kh, kw, s, p)), abs=1e-9)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.integers(0, 3), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3),
-       st.integers(0, 2 ** 16))
-def test_pooling_equals_reference_on_random_shapes(N, C, H, W, size, seed):
-    if H < size or W < size:
-        with pytest.raises(ValueError, match="larger"):
-            conv.max_pool2d(np.ones((N, C, H, W)), size)
-        return
-    rng = _rng(seed)
-    x = rng.normal(size=(N, C, H, W))
-    mp, ap = conv.max_pool2d(x, size), conv.avg_pool2d(x, size)
-    np.testing.assert_array_equal(mp, conv.max_pool2d_reference(x, size))
-    np.testing.assert_allclose(ap, conv.avg_pool2d_reference(x, size), atol=1e-14)
-    dy = rng.normal(size=mp.shape)
-    np.testing.assert_array_equal(conv.max_pool2d_backward(dy, x, mp, size),
-                                  conv.max_pool2d_backward_reference(dy, x, size))
-    np.testing.assert_allclose(conv.avg_pool2d_backward(dy, x.shape, size),
-                               conv.avg_pool2d_backward_reference(dy, x.shape, size), atol=1e-14)
 
 
 # ------------------------------------------------------------------------ non-finite values
