@@ -17,12 +17,12 @@ float64, 1e-4 in float32).  Every time is the best of ``repeat`` runs (the media
 too).
 
     .venv/bin/python benchmarks/bench_rnn.py [repeat] [threads]   # a few minutes with repeat = 7
-    .venv/bin/python benchmarks/bench_rnn.py --guard [repeat] [runs]   # the issue-13 guard rail
+    .venv/bin/python benchmarks/bench_rnn.py --guard [repeat] [runs] [before.py]   # issue 13
 
 ``--guard`` times only the guard rail of issue 13: LSTM (no peepholes) forward + backward at
 T=50, N=32, D=64, H=128 in float32, one thread for NumPy and PyTorch, ``runs`` rounds of
-best-of-``repeat`` (ours and PyTorch's interleaved, so both see the same machine), and prints
-the best ratio ours/PyTorch (the target is <= 2).
+best-of-``repeat`` (ours, an older rnn.py if given, and PyTorch's interleaved, so all see the
+same machine), and prints the best ratios to PyTorch (the target is <= 2).
 """
 from __future__ import annotations
 
@@ -118,8 +118,23 @@ def markdown(rows) -> str:
     return "\n".join(out)
 
 
-def guard(repeat: int = 7, runs: int = 5) -> float:
-    """Best-of-``runs`` ratio LSTM fwd+bwd time / PyTorch's, float32, one thread (issue 13)."""
+def _module_from(path: str):
+    """An older ``nndl/rnn.py`` (e.g. ``git show REV:nndl/rnn.py > /tmp/rnn_before.py``) loaded
+    as ``nndl.rnn_before``, so that it imports today's `nndl` helpers."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nndl.rnn_before", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def guard(repeat: int = 7, runs: int = 5, before: str | None = None) -> float:
+    """Best-of-``runs`` ratio LSTM fwd+bwd time / PyTorch's, float32, one thread (issue 13).
+
+    With ``before`` (the path of an older rnn.py) its LSTM is timed in the same rounds, so a
+    change is judged on one machine state rather than across minutes of a noisy machine.
+    """
     import torch
 
     T, N, D, H = CASES[0]
@@ -127,7 +142,9 @@ def guard(repeat: int = 7, runs: int = 5) -> float:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(N, T, D)).astype(np.float32)
     dh = rng.normal(size=(N, T, H)).astype(np.float32)
-    layer = rnn.LSTM(D, H, peephole=False, rng=0, dtype=np.float32)
+    layers = {"ours": rnn.LSTM(D, H, peephole=False, rng=0, dtype=np.float32)}
+    if before:
+        layers["before"] = _module_from(before).LSTM(D, H, peephole=False, rng=0, dtype=np.float32)
     mod = torch.nn.LSTM(D, H, batch_first=True)
     tx, tdh = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(dh)
 
@@ -136,22 +153,26 @@ def guard(repeat: int = 7, runs: int = 5) -> float:
         tx.grad = None
         mod(tx)[0].backward(tdh)
 
-    ours, theirs = [], []
+    times = {name: [] for name in [*layers, "torch"]}
     with rnn.blas_threads(1):
         for _ in range(runs):
-            ours.append(best_and_median(lambda: (layer.forward(x), layer.backward(dh)), repeat)[0])
-            theirs.append(best_and_median(tfb, repeat)[0])
-            print(f"LSTM fwd+bwd float32 1 thread: ours {1e3 * ours[-1]:.2f} ms, "
-                  f"torch {1e3 * theirs[-1]:.2f} ms, ratio {ours[-1] / theirs[-1]:.2f}", flush=True)
-    ratio = min(ours) / min(theirs)
-    print(f"best: ours {1e3 * min(ours):.2f} ms, torch {1e3 * min(theirs):.2f} ms, "
-          f"ratio {ratio:.2f} (target <= 2)")
-    return ratio
+            for name, layer in layers.items():
+                times[name].append(best_and_median(
+                    lambda: (layer.forward(x), layer.backward(dh)), repeat)[0])
+            times["torch"].append(best_and_median(tfb, repeat)[0])
+            print("LSTM fwd+bwd float32 1 thread: " + ", ".join(
+                f"{k} {1e3 * v[-1]:.2f} ms" for k, v in times.items()), flush=True)
+    best = {k: min(v) for k, v in times.items()}
+    print("best: " + ", ".join(f"{k} {1e3 * v:.2f} ms" for k, v in best.items()) + "; ratio to "
+          "torch " + ", ".join(f"{k} {best[k] / best['torch']:.2f}" for k in layers)
+          + " (target <= 2)")
+    return best["ours"] / best["torch"]
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--guard"]:
-        guard(*(int(a) for a in sys.argv[2:4]))
+        args = sys.argv[2:]
+        guard(*(int(a) for a in args[:2]), *args[2:3])
         sys.exit(0)
     rows = main(int(sys.argv[1]) if len(sys.argv) > 1 else 7,
                 int(sys.argv[2]) if len(sys.argv) > 2 else 1)
