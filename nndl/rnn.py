@@ -53,8 +53,9 @@ loss) when a learning rate is too large, without a storm of RuntimeWarnings firs
 BPTT as printed
 ---------------
 `bptt_literal` computes ∂J/∂U of an SRN by the double sum (7.5)/(7.8) with the Jacobian product
-(7.6)–(7.7) formed explicitly.  With ``printed=True`` it uses the draft's (7.7),
-∂h_i/∂h_{i−1} = Uᵀdiag(f′(h_{i−1})); the correct factor is Uᵀdiag(f′(z_i)),
+(7.6)–(7.7) formed explicitly.  With ``printed=True`` it uses the draft's (7.7) literally,
+∂h_i/∂h_{i−1} = Uᵀdiag(f′(h_{i−1})): the derivative f′ evaluated *at* h_{i−1} (for tanh,
+1 − tanh²(h_{i−1})).  The correct factor is Uᵀdiag(f′(z_i)),
 z_i = U h_{i−1} + W x_i + b (for tanh: diag(1 − h_i²)), multiplied for i = k+1, …, t from left
 to right (denominator layout).
 """
@@ -340,7 +341,8 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
     For every sample, every t and every k ≤ t: ∂h_t/∂h_k = Π_{i=k+1}^{t} ∂h_i/∂h_{i−1} (7.6), a
     product of H × H matrices in denominator layout taken from left (i = k+1) to right (i = t);
     each factor is Uᵀdiag(f′(z_i)) (7.7 corrected; in the code's row layout that matrix is
-    ``U_code @ diag(f′(z_i))``).  ``printed=True`` uses the draft's diag(f′(h_{i−1})) instead.
+    ``U_code @ diag(f′(z_i))``).  ``printed=True`` uses the draft's diag(f′(h_{i−1})) instead,
+    read literally: f′ evaluated at the argument h_{i−1} (tanh: 1 − tanh²(h_{i−1})).
     The immediate ∂h_k/∂U contributes h_{k−1}(f′(z_k) ⊙ ·)ᵀ.  ``dh`` holds ∂J_t/∂h_t (N, T, H)
     (the draft's ∂y_t/∂h_t ∂J_t/∂y_t).  O(T²H³) per sample: a check, not a kernel.
     Returns ∂J/∂U in the code's layout (H, H).
@@ -355,6 +357,7 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
     dU = np.zeros((Hd, Hd))
     for n in range(N):
         hs, ds = [h0[n]], []                       # h_0..h_T and f'(z_1)..f'(z_T)
+        # (ACTIVATIONS give f′ from the output a = f(z), so f′ at an argument u is fprime(f(u)))
         for t in range(T):
             a = f(hs[-1] @ U + x[n, t] @ W + b)
             hs.append(a)
@@ -363,7 +366,7 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
             for k in range(1, t + 1):
                 J = np.eye(Hd)                                     # ∂h_t/∂h_k, (7.6)
                 for i in range(k + 1, t + 1):
-                    d = fprime(hs[i - 1]) if printed else ds[i - 1]   # f'(h_{i-1}) vs f'(z_i)
+                    d = fprime(f(hs[i - 1])) if printed else ds[i - 1]  # f'(h_{i-1}) | f'(z_i)
                     J = J @ (U * d[None, :])                       # (7.7): U diag(d) (row layout)
                 g = J @ dh[n, t - 1]                               # ∂h_t/∂h_k ∂J_t/∂h_t
                 dU += np.outer(hs[k - 1], ds[k - 1] * g)           # ∂h_k/∂U (immediate)
@@ -1003,7 +1006,8 @@ def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     ``inputs`` (T, H) are the input terms u_t = W x_t + b already projected (one sequence);
     U (H, H) is in the code's row layout, h0 (H,) or None.  Returns ``(norms, bounds)``: the
     spectral norm of the product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the
-    same trajectory.
+    same trajectory.  ``printed=True`` uses the draft's factor Uᵀdiag(f′(h_{i−1})) literally
+    (f′ evaluated at h_{i−1}), as `bptt_literal` does.
     """
     who = "jacobian_norms"
     f, fprime = _activation(activation, who)
@@ -1018,7 +1022,7 @@ def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     norms, bounds, bound = [], [], 1.0
     for u in inputs.astype(np.float64, copy=False):
         a = f(h @ U + u)
-        d = fprime(h) if printed else fprime(a)
+        d = fprime(f(h)) if printed else fprime(a)     # f′ at h_{i−1} (as printed) | at z_i
         step = U * d[None, :]
         J = J @ step
         bound *= np.linalg.norm(step, 2)

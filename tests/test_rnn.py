@@ -278,3 +278,34 @@ def test_reused_scratch_arrays_never_change_what_a_caller_holds(name):
     np.testing.assert_array_equal(fresh.backward(dh2), dx2)
     for k in fresh.grads:
         np.testing.assert_array_equal(fresh.grads[k], layer.grads[k])
+
+
+def test_bptt_literal_printed_reads_f_prime_at_h_previous_literally():
+    """(7.7) as printed, Uᵀdiag(f′(h_{i−1})), on a scalar SRN with two steps, in closed form.
+
+    J = g₁h₁ + g₂h₂ with h_t = tanh(u h_{t−1} + w x_t + b).  The double sum (7.8) has three terms:
+    h₀f′(z₁)g₁ + h₁f′(z₂)g₂ + h₀f′(z₁)·[∂h₂/∂h₁]·g₂, where ∂h₂/∂h₁ is u·f′(z₂) (correct) and, as
+    printed, u·f′(h₁) = u(1 − tanh²(h₁)): f′ evaluated at h₁ itself, not 1 − h₁² = f′(z₁).
+    """
+    u, w, b, h0 = 0.9, 0.7, 0.2, 0.4
+    x = np.array([[[0.5], [-1.3]]])
+    g = np.array([[[0.8], [-0.6]]])
+    z1 = u * h0 + w * x[0, 0, 0] + b
+    h1 = np.tanh(z1)
+    z2 = u * h1 + w * x[0, 1, 0] + b
+    fz1, fz2 = 1 - np.tanh(z1) ** 2, 1 - np.tanh(z2) ** 2
+    common = h0 * fz1 * g[0, 0, 0] + h1 * fz2 * g[0, 1, 0]
+    for printed, step in ((False, u * fz2), (True, u * (1 - np.tanh(h1) ** 2))):
+        expected = common + h0 * fz1 * step * g[0, 1, 0]
+        got = rnn.bptt_literal(x, [[w]], [[u]], [b], g, [[h0]], printed=printed)
+        np.testing.assert_allclose(got, [[expected]], rtol=1e-13)
+
+
+def test_jacobian_norms_printed_reads_f_prime_at_h_previous_literally():
+    u, h0, inputs = 1.3, 0.6, np.array([[0.2], [-0.4], [0.1]])
+    h, product = h0, 1.0
+    for (v,) in inputs:
+        product *= u * (1 - np.tanh(h) ** 2)   # f′ at h_{i−1} itself, as printed
+        h = np.tanh(u * h + v)
+    norms, _ = rnn.jacobian_norms([[u]], inputs, h0=[h0], printed=True)
+    np.testing.assert_allclose(norms[-1], abs(product), rtol=1e-13)
