@@ -1,16 +1,26 @@
-// Loaded on pages with widgets, after require.js and before the widget manager (see _config.yml).
+// On pages with widgets only (myst-nb adds it there, see nb_ipywidgets_js in _config.yml), deferred.
+// Starts the Jupyter widget manager (RequireJS + html-manager's embed-amd.js, 3.7 MB) once the
+// page has loaded, so that on a slow link the text and the math come first and the sliders follow.
+// The stored widget state sits at the end of <body>; embed-amd renders it when it arrives.
 (function () {
-  // 1. The widget manager finds its icon fonts relative to the module path RequireJS gives it;
-  //    point that path at our own copy instead of a folder beside the page.
   var here = document.currentScript.src;
-  require.config({
-    paths: {
-      "@jupyter-widgets/html-manager/dist": new URL("html-manager", here).href,
-    },
-  });
-  // 2. The widget manager typesets labels with MathJax 2's API (MathJax.Hub.Queue), but the site
-  //    runs MathJax 3. Once MathJax 3 is in place, route those calls to its typesetPromise.
-  document.addEventListener("DOMContentLoaded", function () {
+
+  function load(path, attributes) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = new URL(path, here).href;
+      Object.keys(attributes || {}).forEach(function (name) {
+        script.setAttribute(name, attributes[name]);
+      });
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + script.src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  // The widget manager typesets labels with MathJax 2's API (MathJax.Hub.Queue), but the site
+  // runs MathJax 3 (and only on pages with math): route those calls to MathJax 3's typesetPromise.
+  function shimMathJax() {
     var mj = window.MathJax;
     if (mj && !mj.Hub) {
       mj.Hub = {
@@ -22,5 +32,32 @@
         },
       };
     }
-  });
+  }
+
+  function start() {
+    load("requirejs/require.js")
+      .then(function () {
+        // Each bundled widget module finds its icon fonts relative to the module path RequireJS
+        // gives it ("@jupyter-widgets/controls" would be a folder beside the page): point every
+        // such path at our own copy of the fonts.
+        var fonts = new URL("html-manager", here).href;
+        window.require.config({
+          paths: { "@jupyter-widgets": fonts, "@jupyter-widgets/html-manager/dist": fonts },
+        });
+        shimMathJax();
+        // embed-amd reads these attributes from its own <script>: every module it needs is
+        // bundled, and nothing may be fetched from a CDN.
+        return load("html-manager/embed-amd.js", {
+          "data-jupyter-widgets-cdn": "html-manager/",
+          "data-jupyter-widgets-cdn-only": "",
+        });
+      })
+      .catch(function (error) { console.error(error); });
+  }
+
+  if (document.readyState === "complete") {
+    start();
+  } else {
+    window.addEventListener("load", start);
+  }
 })();
