@@ -12,13 +12,17 @@ the Jacobian of f: R^p -> R^q is p x q with entry (i, j) = ∂f_j/∂x_i (denomi
 """
 from __future__ import annotations
 
+import copy
+import types
+
 import numpy as np
 
+from . import _parallel
 from ._validation import as_real_array, require_finite
 
 __all__ = [
     "numerical_gradient", "numerical_jacobian", "relative_error",
-    "finite_difference_errors",
+    "finite_difference_errors", "converted_copy", "layer_gradient_errors", "check_layer",
 ]
 
 
@@ -45,16 +49,22 @@ def numerical_gradient(f, x, h: float = 1e-6):
     (2.25)–(2.26).
     """
     x = _check_inputs(f, x, h)
-    grad = np.empty_like(x)
-    for idx in np.ndindex(x.shape):
+    return _gradient_entries(f, x, np.ndindex(x.shape), h).reshape(x.shape)
+
+
+def _gradient_entries(f, x, indices, h):
+    """Central differences ∂f/∂x[idx] for every idx of ``indices``, as a flat float64 array;
+    ``x`` is the float64 copy of `_check_inputs`."""
+    grad = []
+    for idx in indices:
         fp, fm = _central_pair(f, x, idx, h)
         if fp.size != 1:
             raise ValueError(
                 f"numerical_gradient needs a scalar-valued f; f returned shape {fp.shape} "
                 "(use numerical_jacobian for vector-valued functions)"
             )
-        grad[idx] = (fp.item() - fm.item()) / (2 * h)
-    return grad
+        grad.append((fp.item() - fm.item()) / (2 * h))
+    return np.array(grad, dtype=np.float64)
 
 
 def _central_pair(f, x, idx, h):
@@ -119,3 +129,204 @@ def finite_difference_errors(f, derivative, x0: float, steps):
     forward = np.abs((f(x0 + h) - fx) / h - exact)
     central = np.abs((f(x0 + h) - f(x0 - h)) / (2 * h) - exact)
     return forward, central
+
+
+# ------------------------------------------------------------------- layers (chapters 5–7)
+# A conformance check in the style of scikit-learn's check_estimator: any object with the layer
+# protocol of `nndl.nn` (params, grads, forward, backward; recurrent layers take h0/c0).
+
+def converted_copy(model, dtype):
+    """A deep copy of a layer (or a `nndl.nn.Sequential` of them) with params and grads of ``dtype``.
+
+    Nested ``layers`` are converted too; the model itself is untouched.  TypeError if a
+    parameter could not be converted (a layer whose ``params`` is computed in an unknown way).
+    """
+    dtype = np.dtype(dtype)
+    model = copy.deepcopy(model)
+
+    def convert(obj):
+        for layer in getattr(obj, "layers", ()):
+            convert(layer)
+        for attr in ("params", "grads"):
+            arrays = getattr(obj, "__dict__", {}).get(attr)   # not Sequential's merged views
+            if isinstance(arrays, dict):
+                for k, v in arrays.items():
+                    arrays[k] = np.asarray(v, dtype=dtype)
+
+    convert(model)
+    left = sorted(k for k, v in model.params.items() if v.dtype != dtype)
+    if left:
+        raise TypeError(f"could not convert the parameters {left} of {model!r} to {dtype}; "
+                        f"build the model with dtype={dtype.name}")
+    return model
+
+
+def _state_grad(layer, name: str):
+    """The gradient of an initial state after backward: ``layer.dh0`` for ``h0``, and so on."""
+    g = getattr(layer, "d" + name, None)
+    if g is None:
+        raise AssertionError(f"{layer!r} takes {name}= but exposes no d{name} after backward")
+    return g
+
+
+def layer_gradient_errors(layer, x, dy, entries=None, rng=0, h: float = 1e-6, **state):
+    """Relative errors of backpropagation against central differences for J = Σ dy ⊙ layer(x).
+
+    Returns a dict: every parameter name, ``"x"`` (what ``backward`` returns) and every initial
+    state passed as a keyword (``h0=``, ``c0=``: compared with ``layer.dh0``, ``layer.dc0``).
+    ``entries``: check that many randomly chosen entries of each array (drawn with ``rng``), or
+    all of them (None).  Parameters are restored afterwards.  Run it in float64 (`check_layer`
+    makes a float64 copy): float32 round-off divided by h would swamp the differences.
+    """
+    rng = np.random.default_rng(rng)
+    dy = np.asarray(dy)
+
+    def J(x=x, **over):
+        return float(np.sum(layer.forward(x, **{**state, **over}) * dy))
+
+    layer.forward(x, **state)
+    analytic = {"x": layer.backward(dy)}
+    analytic.update({k: np.array(v, copy=True) for k, v in layer.grads.items()})
+    analytic.update({k: _state_grad(layer, k) for k in state})
+
+    def error(name, f, at):
+        at = _check_inputs(f, at, h)
+        if entries is None or entries >= at.size:
+            numeric = _gradient_entries(f, at, np.ndindex(at.shape), h).reshape(at.shape)
+            return relative_error(analytic[name], numeric)
+        flat = rng.choice(at.size, size=entries, replace=False)
+        numeric = _gradient_entries(f, at, zip(*np.unravel_index(flat, at.shape)), h)
+        return relative_error(np.asarray(analytic[name]).reshape(-1)[flat], numeric)
+
+    errors = {}
+    for name, p in layer.params.items():
+        orig = p.copy()
+
+        def f(v, p=p):
+            p[...] = v
+            return J()
+
+        errors[name] = error(name, f, orig)
+        p[...] = orig
+    errors["x"] = error("x", lambda v: J(x=v), x)
+    for name in state:
+        errors[name] = error(name, lambda v, name=name: J(**{name: v}), state[name])
+    return errors
+
+
+def _arrays_held(obj, found=None, seen=None) -> list:
+    """Every ndarray reachable from ``obj`` through attributes, dicts, lists and tuples."""
+    found, seen = ([], set()) if found is None else (found, seen)
+    if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType,
+                                           types.BuiltinFunctionType, types.MethodType)):
+        return found
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        found.append(obj)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _arrays_held(v, found, seen)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            _arrays_held(v, found, seen)
+    elif hasattr(obj, "__dict__"):
+        _arrays_held(vars(obj), found, seen)
+    return found
+
+
+def check_layer(layer, x, *, tol: float = 1e-6, entries=None, seed=0, **state) -> None:
+    """Check that ``layer`` follows the layer protocol of `nndl.nn`, or raise AssertionError.
+
+    With J = Σ dy ⊙ forward(x, **state) for a random dy (``seed``), ``state`` the keyword
+    arguments of forward (``h0``, ``c0`` of the recurrent layers), it checks:
+
+    1. protocol: ``params`` and ``grads`` are dicts with the same keys; after backward every
+       gradient has its parameter's shape, dx has x's shape, d<state> the state's;
+    2. dtype: output and dx have the dtype of x promoted with the parameters (as `Dense`);
+       a float32 copy of the layer on float32 input returns float32 output, dx and grads;
+    3. no aliasing: the output, dx and grads of one call are unchanged by a second call with
+       other inputs, and share no memory with the second call's results nor with any array
+       the layer (or this thread's `nndl._parallel.scratch`) holds afterwards;
+    4. repeatability: a third call with the first inputs gives bit-identical results;
+    5. gradients (2.4): the relative error of every parameter's, the input's and every
+       state's gradient against central differences is below ``tol``, on a float64 copy
+       (`layer_gradient_errors`; ``entries`` samples that many entries per array).
+
+    The message names the layer and the failed property.
+    """
+    name, text = type(layer).__name__, repr(layer)
+    one_line = text.startswith(name + "(") and "\n" not in text     # not LeNet5's long repr
+    who = f"check_layer({text if one_line else name})"
+
+    def require(ok, prop, detail):
+        if not ok:
+            raise AssertionError(f"{who}: {prop}: {detail}")
+
+    missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
+    require(not missing, "protocol", f"lacks {missing}")
+    require(isinstance(layer.params, dict) and isinstance(layer.grads, dict), "protocol",
+            "params and grads must be dicts name -> array")
+    require(set(layer.params) == set(layer.grads), "protocol",
+            f"params {sorted(layer.params)} and grads {sorted(layer.grads)} have different keys")
+    rng = np.random.default_rng(seed)
+    x = as_real_array(x, "x")
+    state = {k: as_real_array(v, k) for k, v in state.items()}
+
+    def other(a):
+        return rng.normal(size=a.shape).astype(a.dtype)
+
+    def call(layer, x, state, dy=None):
+        """(outputs by name, dy) of one forward and backward pass."""
+        y = layer.forward(x, **state)
+        dy = other(y) if dy is None else dy
+        out = {"output": y, "dx": layer.backward(dy)}
+        require(set(layer.grads) == set(layer.params), "protocol", f"after backward, grads "
+                f"has the keys {sorted(layer.grads)}, params {sorted(layer.params)}")
+        out.update({f"grads[{k!r}]": v for k, v in layer.grads.items()})
+        out.update({f"d{k}": _state_grad(layer, k) for k in state})
+        return out, dy
+
+    first, dy = call(layer, x, state)
+    params = layer.params
+    expected_shapes = {"dx": x.shape, **{f"grads[{k!r}]": p.shape for k, p in params.items()},
+                       **{f"d{k}": v.shape for k, v in state.items()}}
+    for name, shape in expected_shapes.items():
+        require(np.shape(first[name]) == shape, "shape", f"{name} has shape "
+                f"{np.shape(first[name])}, expected {shape}")
+    dtype = np.result_type(x, *params.values())
+    for name in ("output", "dx"):
+        require(first[name].dtype == dtype, "dtype", f"{name} is {first[name].dtype}, expected "
+                f"{dtype} (x's dtype {x.dtype} promoted with the parameters)")
+    kept = {k: np.array(v, copy=True) for k, v in first.items()}
+
+    second, _ = call(layer, other(x), {k: other(v) for k, v in state.items()})
+    for name, value in first.items():
+        require(np.array_equal(value, kept[name]), "aliasing",
+                f"{name} of the first call was changed by a second call")
+        require(np.shape(second[name]) == np.shape(value) and second[name].dtype == value.dtype,
+                "stable output", f"{name} changed from {value.dtype}{np.shape(value)} to "
+                f"{second[name].dtype}{np.shape(second[name])} for input of the same shape")
+    held = list(second.items()) + [("an array the layer holds", a) for a in _arrays_held(layer)]
+    held += [("a scratch array", a) for a in getattr(_parallel._local, "arrays", {}).values()]
+    for name, value in first.items():
+        for where, other_array in held:
+            require(not np.shares_memory(value, other_array), "aliasing", f"{name} of the first "
+                    f"call shares memory with {where} after a second call")
+
+    third, _ = call(layer, x, state, dy)
+    for name, value in kept.items():
+        require(np.array_equal(third[name], value), "repeatability",
+                f"{name} differs between two calls with the same input")
+
+    wide = converted_copy(layer, np.float64)
+    errors = layer_gradient_errors(wide, x.astype(np.float64), dy.astype(np.float64), entries,
+                                   rng, **{k: v.astype(np.float64) for k, v in state.items()})
+    worst = max(errors, key=errors.get)
+    require(errors[worst] < tol, "gradient", f"the gradient of {worst!r} has relative error "
+            f"{errors[worst]:.2e} >= {tol:g} against central differences (all: {errors})")
+
+    narrow = converted_copy(layer, np.float32)
+    single, _ = call(narrow, x.astype(np.float32), {k: v.astype(np.float32) for k, v in state.items()})
+    for name, value in single.items():
+        require(value.dtype == np.float32, "dtype",
+                f"{name} is {value.dtype} for a float32 layer on float32 input")

@@ -63,7 +63,6 @@ from several threads *in turn* (one finishes forward and backward before the nex
 """
 from __future__ import annotations
 
-import copy
 import functools
 import numbers
 import threading
@@ -73,7 +72,7 @@ import numpy as np
 from . import functions as F
 from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
                           check_finite_arrays, check_finite_scores, check_loss, require_finite)
-from .gradcheck import numerical_gradient, relative_error
+from .gradcheck import converted_copy, numerical_gradient, relative_error
 
 __all__ = [
     "Layer", "Dense", "Activation", "Logistic", "Tanh", "ReLU", "Softplus",
@@ -507,27 +506,6 @@ def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
     return grads
 
 
-def _float64_copy(model):
-    """A deep copy of ``model`` whose params and grads are float64, nested ``layers`` included."""
-    model = copy.deepcopy(model)
-
-    def convert(obj):
-        for layer in getattr(obj, "layers", ()):
-            convert(layer)
-        for attr in ("params", "grads"):
-            arrays = getattr(obj, "__dict__", {}).get(attr)   # not Sequential's merged views
-            if isinstance(arrays, dict):
-                for k, v in arrays.items():
-                    arrays[k] = np.asarray(v, dtype=np.float64)
-
-    convert(model)
-    left = sorted(k for k, v in model.params.items() if v.dtype != np.float64)
-    if left:
-        raise TypeError(f"gradient_check needs float64 parameters and could not convert {left} "
-                        f"of this model; build it with dtype=np.float64")
-    return model
-
-
 def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
                    inputs: bool = False) -> dict[str, float]:
     """Relative error between backpropagation and central differences for every parameter.
@@ -546,7 +524,7 @@ def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
     loss = SoftmaxCrossEntropy() if loss is None else loss
     X = require_finite(as_real_array(X, "X"), "X").astype(np.float64, copy=False)
     if any(v.dtype != np.float64 for v in model.params.values()):
-        model = _float64_copy(model)
+        model = converted_copy(model, np.float64)
     _, grads = loss_and_grads(model, X, y, loss, l2)
     analytic = {k: np.array(v, copy=True) for k, v in grads.items()}
     if inputs:
