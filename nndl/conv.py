@@ -16,10 +16,14 @@ written for ⊗, so `draft_*` below work with draft filters and the tests flip b
 Shapes are batch first: images (N, C, H, W), filters (K, C, kh, kw), outputs (N, K, H′, W′)
 with H′ = (H + 2·padding − kh) // stride + 1.
 
-Two implementations of every kernel
------------------------------------
+Three forms of the convolution kernel (two of the others)
+--------------------------------------------------------
 A **reference** (name ending in ``_reference``) loops over samples, maps and output positions
-exactly as the equation it cites; the **fast** version the layers use:
+exactly as the equation it cites.  The **vectorized** `correlate2d_vectorized` and
+`correlate2d_backward_vectorized` fit on one screen (a ``sliding_window_view`` of the padded
+input and one ``tensordot`` each way; col2im as kh·kw slice additions): read these to see the
+method, no layer uses them.  The **tuned** engine the layers use (about 1.4–6× faster, see
+benchmarks/README.md):
 
 - convolution: every image is read as one flat line per channel, so that the entries one kernel
   offset meets form a single strided run (`_Geometry`); a read-only ``as_strided`` window view,
@@ -60,7 +64,7 @@ from .nn import Activation, Dense, Layer, Sequential
 __all__ = [
     "rot180", "conv1d", "conv1d_reference", "convolve2d", "convolve2d_reference",
     "correlate2d", "correlate2d_reference", "correlate2d_backward",
-    "correlate2d_backward_reference", "im2col", "col2im", "output_size",
+    "correlate2d_backward_reference", "correlate2d_vectorized", "correlate2d_backward_vectorized", "im2col", "col2im", "output_size",
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "max_pool2d_reference", "max_pool2d_backward_reference",
     "avg_pool2d_reference", "avg_pool2d_backward_reference",
@@ -463,6 +467,54 @@ def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray
                     window = xp[n, :, s * stride:s * stride + kh, t * stride:t * stride + kw]
                     y[n, k, s, t] = np.sum(w[k] * window)
     return y[0, 0] if single else y
+
+
+def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """`correlate2d` in one screen: a window view of the padded input and one tensor product.
+
+    win[n, c, s, t, i, j] = x_pad[n, c, s·stride + i, t·stride + j] is a view (no copy) of every
+    kh×kw window; y[n, k, s, t] = Σ_c Σ_i Σ_j w[k, c, i, j] · win[n, c, s, t, i, j] is (6.6)/(6.8)
+    with the kernel not flipped (cross-correlation), all maps and positions at once.
+    ``np.tensordot`` copies the windows into a matrix (im2col) and makes one matrix product.
+    Shapes and checks as `correlate2d`; used by no layer (they use the tuned engine).
+    """
+    x, w, single = _squeeze2d(x, w)
+    x, w, g = _conv_args(x, w, stride, padding)
+    win = _windows_vectorized(x, g)                                # (N, C, H′, W′, kh, kw)
+    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))          # (N, H′, W′, K)
+    y = y.transpose(0, 3, 1, 2)                                    # (N, K, H′, W′)
+    return y[0, 0] if single else y
+
+
+def _windows_vectorized(x, g: "_Geometry") -> np.ndarray:
+    """Read-only view (N, C, H′, W′, kh, kw) of the windows of zero-padded x, every stride-th."""
+    p, s = g.padding, g.stride
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    return sliding_window_view(xp, (g.kh, g.kw), axis=(2, 3))[:, :, ::s, ::s]
+
+
+def correlate2d_backward_vectorized(dy, x, w, stride: int = 1, padding: int = 0):
+    """Gradients (dx, dw, db) of y = correlate2d(x, w) + b in one screen: the transposed products.
+
+    - dw[k, c, i, j] = Σ_n Σ_s Σ_t dy[n, k, s, t] · win[n, c, s, t, i, j]: (6.22)–(6.24) for
+      cross-correlation, for every filter at once;
+    - db[k] = Σ_n Σ_s Σ_t dy[n, k, s, t]: (6.25);
+    - dwin[n, c, i, j, s, t] = Σ_k w[k, c, i, j] · dy[n, k, s, t] is each window entry's share,
+      and every entry goes back to the pixel it was read from: kh·kw strided slice additions
+      (together the wide convolution with rot180(w) of (6.29)).
+    ``dy`` has the output's shape (N, K, H′, W′); checks as `correlate2d_backward`.
+    """
+    dy, x, w, g = _backward_args(dy, x, w, stride, padding)
+    win = _windows_vectorized(x, g)                                # (N, C, H′, W′, kh, kw)
+    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))        # (K, C, kh, kw)
+    db = dy.sum(axis=(0, 2, 3))
+    dwin = np.tensordot(dy, w, axes=([1], [0])).transpose(0, 3, 4, 5, 1, 2)   # (N, C, kh, kw, H′, W′)
+    p, s, (H, W) = g.padding, g.stride, x.shape[2:]
+    dxp = np.zeros((*x.shape[:2], H + 2 * p, W + 2 * p), dtype=dwin.dtype)
+    for i in range(g.kh):
+        for j in range(g.kw):
+            dxp[:, :, i:i + s * g.Ho:s, j:j + s * g.Wo:s] += dwin[:, :, i, j]
+    return dxp[:, :, p:p + H, p:p + W].copy(), dw, db
 
 
 def convolve2d(x, w, mode: str = "valid") -> np.ndarray:

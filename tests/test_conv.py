@@ -52,19 +52,28 @@ SHAPES = [  # N, C, H, W, K, kh, kw, stride, padding
 
 
 def assert_correlate2d_matches_reference(shape, rng):
-    """Fast forward, backward, im2col/col2im against the loop references for one geometry
-    (N, C, H, W, K, kh, kw, stride, padding); N may be 0."""
+    """Fast and vectorized forward and backward, im2col/col2im against the loop references for
+    one geometry (N, C, H, W, K, kh, kw, stride, padding); N may be 0."""
     N, C, H, W, K, kh, kw, s, p = shape
     x, w = rng.normal(size=(N, C, H, W)), rng.normal(size=(K, C, kh, kw))
     y = conv.correlate2d(x, w, s, p)
     assert y.shape == (N, K, conv.output_size(H, kh, s, p), conv.output_size(W, kw, s, p))
-    np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
+    y_r = conv.correlate2d_reference(x, w, s, p)
+    np.testing.assert_allclose(y, y_r, atol=1e-12)
     dy = rng.normal(size=y.shape)
     dx, dw = conv.correlate2d_backward(dy, x, w, s, p)
     dx_r, dw_r = conv.correlate2d_backward_reference(dy, x, w, s, p)
     assert dx.shape == x.shape and dw.shape == w.shape
     np.testing.assert_allclose(dx, dx_r, atol=1e-12)
     np.testing.assert_allclose(dw, dw_r, atol=1e-12)
+    # the readable vectorized form against both the loop reference and the tuned engine
+    y_v = conv.correlate2d_vectorized(x, w, s, p)
+    dx_v, dw_v, db_v = conv.correlate2d_backward_vectorized(dy, x, w, s, p)
+    for got, reference, tuned in ((y_v, y_r, y), (dx_v, dx_r, dx), (dw_v, dw_r, dw)):
+        assert got.shape == reference.shape
+        np.testing.assert_allclose(got, reference, atol=1e-12)
+        np.testing.assert_allclose(got, tuned, atol=1e-12)
+    np.testing.assert_allclose(db_v, dy.sum(axis=(0, 2, 3)), atol=1e-12)
     cols = conv.im2col(x, kh, kw, s, p)
     assert cols.shape == (N, C * kh * kw, y.shape[2] * y.shape[3])
     c = rng.normal(size=cols.shape)
@@ -414,3 +423,24 @@ def test_bad_thread_count_is_a_clear_error(value, monkeypatch):
     monkeypatch.setenv("NNDL_NUM_THREADS", value)
     with pytest.raises(ValueError, match="NNDL_NUM_THREADS must be a positive integer"):
         conv.correlate2d(np.ones((2, 6, 14, 14)), np.ones((16, 6, 5, 5)))   # C3: split over threads
+
+
+def test_vectorized_forms_check_inputs_and_accept_single_images():
+    img, k = _rng(17).normal(size=(6, 7)), _rng(18).normal(size=(3, 2))
+    np.testing.assert_allclose(conv.correlate2d_vectorized(img, k), conv.correlate2d(img, k), atol=1e-12)
+    with pytest.raises(ValueError, match="C = 2"):
+        conv.correlate2d_vectorized(np.ones((1, 3, 5, 5)), np.ones((1, 2, 2, 2)))
+    with pytest.raises(ValueError, match="larger"):
+        conv.correlate2d_vectorized(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match=r"output's shape \(N, K, H', W'\) = \(1, 1, 4, 4\)"):
+        conv.correlate2d_backward_vectorized(np.ones((1, 1, 3, 3)), np.ones((1, 1, 5, 5)),
+                                             np.ones((1, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_vectorized_forms_keep_the_dtype(dtype):
+    rng = _rng(19)
+    x, w = rng.normal(size=(2, 3, 8, 8)).astype(dtype), rng.normal(size=(4, 3, 3, 3)).astype(dtype)
+    y = conv.correlate2d_vectorized(x, w, 2, 1)
+    assert y.dtype == dtype
+    assert all(a.dtype == dtype for a in conv.correlate2d_backward_vectorized(y, x, w, 2, 1))
