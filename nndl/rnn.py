@@ -27,10 +27,12 @@ Beyond the draft: every gate and the candidate have a bias (the draft's (7.14)�
 LSTM's ``forget_bias`` initialisation [Gers et al., 2000; Jozefowicz et al., 2015], and gradient
 clipping by norm, `clip_grad_norm` [Pascanu et al., 2013].
 
-Two implementations of every kernel
------------------------------------
+Two implementations of every kernel (three for the LSTM)
+--------------------------------------------------------
 ``*_reference`` functions mirror the equations: one line per equation, one matrix product per
-gate, a Python loop over time steps.  The fast kernels the layers use compute the input
+gate, a Python loop over time steps.  For the LSTM, `lstm_step` (one step, gate by gate, plain
+logistic σ) and `lstm_forward_vectorized` (one input GEMM, then `lstm_step` per step) are the
+readable vectorized form; no layer uses them.  The fast kernels the layers use compute the input
 projections of all T steps with **one** GEMM ((N·T, D) @ (D, G·H)), one fused gate GEMM per step
 (h_{t−1} @ U for all gates at once; the GRU needs a second one for U_c(r ⊙ h), which depends on
 r_t), and BPTT the same way: one GEMM per step back through U, then dW, dU, db and dx for all
@@ -75,6 +77,7 @@ __all__ = [
     "SRN", "LSTM", "GRU", "LastStep", "ACTIVATIONS",
     "srn_forward", "srn_backward", "srn_forward_reference", "srn_backward_reference",
     "lstm_forward", "lstm_backward", "lstm_forward_reference", "lstm_backward_reference",
+    "lstm_step", "lstm_forward_vectorized",
     "gru_forward", "gru_backward", "gru_forward_reference", "gru_backward_reference",
     "bptt_literal", "jacobian_norms", "with_spectral_radius", "additive_state",
     "clip_grad_norm", "global_norm", "train", "evaluate", "recall_task", "blas_threads",
@@ -445,6 +448,54 @@ def lstm_backward_reference(dh, cache):
     if V is not None:
         grads["V"] = dV
     return np.stack(dxs[::-1], axis=1), grads, dh_next, dc_next
+
+
+def lstm_step(x_t, h_prev, c_prev, W, U, b, V=None, *, xw_t=None):
+    """One LSTM step, gate by gate as (7.14)–(7.19), with the plain logistic σ.
+
+    x_t (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,), V (3, H) or None
+    (no peepholes); the blocks of W, U, b are [i, f, o, c̃].  ``xw_t``: x_t @ W + b (N, 4H) if
+    already computed (`lstm_forward_vectorized` does it for all steps with one GEMM).
+    Returns ``(h_t, c_t, (i, f, o, c̃))``: with h_prev and c_prev, the gates are what a
+    backward step needs.
+    """
+    who = "lstm_step"
+    x, W, U, b, V = _kernel_args(np.asarray(x_t)[:, None], W, U, b, 4, who, V)
+    N, H = x.shape[0], U.shape[0]
+    h_prev, c_prev = (_state(s, N, H, x.dtype, name, who) for s, name in
+                      ((h_prev, "h_prev"), (c_prev, "c_prev")))
+    xw_t = x[:, 0] @ W + b if xw_t is None else _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
+    a = xw_t + h_prev @ U                                  # W x_t + U h_{t−1} + b, four blocks
+    Vi, Vf, Vo = (0, 0, 0) if V is None else V
+    i = F.logistic(a[:, :H] + Vi * c_prev)                 # (7.14) input gate
+    f = F.logistic(a[:, H:2 * H] + Vf * c_prev)            # (7.15) forget gate
+    c_tilde = np.tanh(a[:, 3 * H:])                        # (7.17) candidate
+    c_t = f * c_prev + i * c_tilde                         # (7.18)
+    o = F.logistic(a[:, 2 * H:3 * H] + Vo * c_t)           # (7.16) output gate, peephole sees c_t
+    h_t = o * np.tanh(c_t)                                 # (7.19)
+    return h_t, c_t, (i, f, o, c_tilde)
+
+
+def lstm_forward_vectorized(x, W, U, b, V=None, h0=None, c0=None):
+    """(7.14)–(7.19) for a batch of sequences, readable: one GEMM for W x_t + b of all steps,
+    then `lstm_step` for t = 1..T.
+
+    Arguments as `lstm_forward`.  Returns ``(h, cache)``, h (N, T, H); the cache has the form of
+    `lstm_forward_reference`'s, so `lstm_backward_reference` differentiates it.
+    """
+    who = "lstm_forward_vectorized"
+    x, W, U, b, V = _kernel_args(x, W, U, b, 4, who, V)
+    N, T, D = x.shape
+    h = _state(h0, N, U.shape[0], x.dtype, "h0", who)
+    c = _state(c0, N, U.shape[0], x.dtype, "c0", who)
+    xw = (x.reshape(N * T, D) @ W + b).reshape(N, T, -1)   # one GEMM for all steps
+    steps, hs = [], []
+    for t in range(T):
+        h_t, c_t, (i, f, o, c_tilde) = lstm_step(x[:, t], h, c, W, U, b, V, xw_t=xw[:, t])
+        steps.append((x[:, t], h, c, i, f, o, c_tilde, c_t))
+        h, c = h_t, c_t
+        hs.append(h_t)
+    return np.stack(hs, axis=1), (W, U, b, V, steps)
 
 
 def lstm_forward(x, W, U, b, V=None, h0=None, c0=None):

@@ -262,3 +262,39 @@ def test_jacobian_norms_printed_reads_f_prime_at_h_previous_literally():
         h = np.tanh(u * h + v)
     norms, _ = rnn.jacobian_norms([[u]], inputs, h0=[h0], printed=True)
     np.testing.assert_allclose(norms[-1], abs(product), rtol=1e-13)
+
+
+@pytest.mark.parametrize("peephole", [True, False], ids=["peephole", "plain"])
+def test_lstm_vectorized_equals_reference_and_tuned(peephole):
+    """The readable form (one input GEMM, then lstm_step gate by gate) = the loop reference = the
+    tuned engine, forward and (through the reference's backward on its cache) backward."""
+    x, h0, c0, dh = data(4)
+    W, U, b, *V = perturbed(LAYERS["lstm-peephole" if peephole else "lstm"], False).params.values()
+    V = V[0] if V else None
+    h_v, cache_v = rnn.lstm_forward_vectorized(x, W, U, b, V, h0, c0)
+    h_r, _ = rnn.lstm_forward_reference(x, W, U, b, V, h0, c0)
+    h_f, cache_f = rnn.lstm_forward(x, W, U, b, V, h0, c0)
+    np.testing.assert_allclose(h_v, h_r, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_v, h_f, rtol=1e-12, atol=1e-14)
+    back_v, back_f = rnn.lstm_backward_reference(dh, cache_v), rnn.lstm_backward(dh, cache_f)
+    for got, want in zip((back_v[0], *back_v[1].values(), *back_v[2:]),
+                         (back_f[0], *back_f[1].values(), *back_f[2:])):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+def test_lstm_step_is_one_step_of_the_reference():
+    x, h0, c0, _ = data(5)
+    W, U, b, V = perturbed(LAYERS["lstm-peephole"], False).params.values()
+    h1, c1, (i, f, o, c_tilde) = rnn.lstm_step(x[:, 0], h0, c0, W, U, b, V)
+    np.testing.assert_allclose(h1, rnn.lstm_forward_reference(x[:, :1], W, U, b, V, h0, c0)[0][:, 0],
+                               rtol=1e-12)
+    np.testing.assert_allclose(c1, f * c0 + i * c_tilde, rtol=1e-12)          # (7.18)
+    np.testing.assert_allclose(h1, o * np.tanh(c1), rtol=1e-12)               # (7.19)
+    h32, c32, _ = rnn.lstm_step(*(a.astype(np.float32) for a in (x[:, 0], h0, c0, W, U, b, V)))
+    assert h32.dtype == c32.dtype == np.float32
+    with pytest.raises(ValueError, match=r"h_prev must have shape \(N, H\) = \(3, 3\)"):
+        rnn.lstm_step(x[:, 0], h0[:, :2], c0, W, U, b, V)
+    with pytest.raises(ValueError, match=r"xw_t must have shape \(N, 4·H\)"):
+        rnn.lstm_step(x[:, 0], h0, c0, W, U, b, V, xw_t=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match=r"W must have shape \(D, 4·H\)"):
+        rnn.lstm_forward_vectorized(x, W[:-1], U, b, V)
