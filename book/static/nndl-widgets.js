@@ -1,6 +1,6 @@
 // On pages with widgets only (myst-nb adds it there, see nb_ipywidgets_js in _config.yml), deferred.
-// Starts the Jupyter widget manager (RequireJS + html-manager's embed-amd.js, 3.7 MB) once the
-// page has loaded, so that on a slow link the text and the math come first and the sliders follow.
+// Starts the Jupyter widget manager (RequireJS + html-manager's embed-amd.js, 3.7 MB) without
+// blocking the page, so that on a slow link the text and the math come first and the sliders follow.
 // The stored widget state sits at the end of <body>; embed-amd renders it when it arrives.
 (function () {
   var here = document.currentScript.src;
@@ -55,9 +55,7 @@
       .catch(function (error) { console.error(error); });
   }
 
-  if (document.readyState === "complete") {
-    start();
-  } else {
-    window.addEventListener("load", start);
-  }
+  // A deferred script runs once the page is parsed, after the deferred scripts before it (MathJax):
+  // the text is on screen and MathJax is in, so the widget manager comes next on the wire.
+  start();
 })();
