@@ -22,8 +22,8 @@ A **reference** (name ending in ``_reference``) loops over samples, maps and out
 exactly as the equation it cites.  The **vectorized** `correlate2d_vectorized` and
 `correlate2d_backward_vectorized` fit on one screen (a ``sliding_window_view`` of the padded
 input and one ``tensordot`` each way; col2im as kh·kw slice additions): read these to see the
-method, no layer uses them.  The **tuned** engine the layers use (about 1.4–6× faster, see
-benchmarks/README.md):
+method, no layer uses them.  The **tuned** engine the layers use (1.4–3.9× faster at one
+thread on LeNet's and a mid-size layer, benchmarks/README.md):
 
 - convolution: every image is read as one flat line per channel, so that the entries one kernel
   offset meets form a single strided run (`_Geometry`); a read-only ``as_strided`` window view,
