@@ -236,3 +236,23 @@ def test_gradient_of_vector_valued_function_raises_value_error():
 def test_non_real_point_raises_type_error(bad):
     with pytest.raises(TypeError, match=re.escape(f"got dtype {bad.dtype}")):
         numerical_gradient(np.sum, bad)
+
+
+# ------------------------------------------------------------------- layer checks (ch. 5–7)
+def test_layer_gradient_errors_samples_entries_and_restores_parameters():
+    from nndl import nn
+    from nndl.gradcheck import check_layer, converted_copy, layer_gradient_errors
+
+    layer = nn.Dense(6, 5, rng=0)
+    layer.params["b"] += RNG.standard_normal(5)
+    kept = {k: v.copy() for k, v in layer.params.items()}
+    x, dy = RNG.standard_normal((4, 6)), RNG.standard_normal((4, 5))
+    errors = layer_gradient_errors(layer, x, dy, entries=3)
+    assert set(errors) == {"W", "b", "x"} and max(errors.values()) < 1e-7
+    for k in kept:
+        np.testing.assert_array_equal(layer.params[k], kept[k])
+    check_layer(layer, x)
+    for k in kept:                       # the gradient check perturbs a float64 copy only
+        np.testing.assert_array_equal(layer.params[k], kept[k])
+    single = converted_copy(layer, np.float32)
+    assert single.params["W"].dtype == np.float32 and layer.params["W"].dtype == np.float64
