@@ -1139,14 +1139,32 @@ class LeNet5(Sequential):
         return rows
 
     def summary(self) -> str:
-        """A table: layer, output shape, trainable parameters, connections (biases included)."""
-        lines = [f"{'layer':<7}{'type':<46}{'output':>10}{'params':>10}{'connections':>13}"]
+        """A table: layer, output shape, trainable parameters, connections (biases included).
+
+        At most 76 characters a line, so it fits a notebook's output box on the site.
+        """
+        lines = [f"{'layer':<7}{'type':<26}{'output':>10}{'params':>10}{'connections':>13}"]
         tp = tc = 0
-        for name, kind, shape, p, c in self.summary_rows():
-            lines.append(f"{name:<7}{kind:<46}{'×'.join(map(str, shape)):>10}{p:>10,}{c:>13,}")
+        for (name, _, shape, p, c), layer in zip(self.summary_rows(), self._summary_layers()):
+            kind = _brief(layer)
+            lines.append(f"{name:<7}{kind:<26}{'×'.join(map(str, shape)):>10}{p:>10,}{c:>13,}")
             tp, tc = tp + p, tc + c
-        lines.append(f"{'total':<7}{'':<46}{'':>10}{tp:>10,}{tc:>13,}")
+        lines.append(f"{'total':<7}{'':<26}{'':>10}{tp:>10,}{tc:>13,}")
         return "\n".join(lines)
+
+    def _summary_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, (Conv2D, Subsampling, Dense))]
+
+
+def _brief(layer) -> str:
+    """A short description of a LeNet-5 layer for `LeNet5.summary` ("Conv2D 6→16, 5×5, table")."""
+    if isinstance(layer, Conv2D):
+        kh, kw = layer.kernel_size
+        extra = "" if layer.table is None else ", table"
+        return f"Conv2D {layer.in_channels}→{layer.out_channels}, {kh}×{kw}{extra}"
+    if isinstance(layer, Subsampling):
+        return f"Subsampling {layer.size}×{layer.size}"
+    return f"Dense {layer.in_features}→{layer.out_features}"
 
 
 # --------------------------------------------------------- the draft's formulas, literally

@@ -232,6 +232,9 @@ def test_lenet5_summary_counts():
     assert rows["F6"] == ((84,), 10_164, 10_164)
     text = net.summary()
     assert "122,304" in text and "151,600" in text and "5,880" in text
+    # it fits the 76-character output box of the site
+    assert max(len(line) for line in text.splitlines()) <= 76
+    assert "Conv2D 6→16, 5×5, table" in text
 
 
 def test_lenet5_end_to_end_gradient_matches_finite_differences():
