@@ -907,6 +907,22 @@ class LSTM(_Recurrent):
         self._set_grads(grads)
         return dx
 
+    def gate_values(self) -> dict:
+        """The activated gates of the last forward pass, (7.14)–(7.17), whichever kernel ran it.
+
+        ``{"i": …, "f": …, "o": …, "c~": …}``, each (N, T, H): input, forget and output gates and
+        the candidate c̃_t.  Copies, so later calls never change them.
+        """
+        if self._cache is None:
+            raise RuntimeError("LSTM.gate_values called before forward")
+        if self.reference:
+            steps = self._cache[4]                  # per step (x_t, h, c, i, f, o, c̃, c_new)
+            blocks = [np.stack([step[k] for step in steps], axis=1) for k in (3, 4, 5, 6)]
+        else:
+            H, gates = self.hidden_size, self._cache[7]             # (T, N, 4H), time-major
+            blocks = [gates[..., k * H:(k + 1) * H].transpose(1, 0, 2).copy() for k in range(4)]
+        return dict(zip(("i", "f", "o", "c~"), blocks))
+
     def __repr__(self) -> str:
         return f"LSTM({self.input_size}, {self.hidden_size}, peephole={self.peephole})"
 

@@ -298,3 +298,23 @@ def test_lstm_step_is_one_step_of_the_reference():
         rnn.lstm_step(x[:, 0], h0, c0, W, U, b, V, xw_t=np.zeros((3, 5)))
     with pytest.raises(ValueError, match=r"W must have shape \(D, 4·H\)"):
         rnn.lstm_forward_vectorized(x, W[:-1], U, b, V)
+
+
+def test_lstm_gate_values_are_the_same_copies_for_both_kernels():
+    x = np.random.default_rng(3).normal(size=(2, 5, 4))
+    values = {}
+    for reference in (False, True):
+        layer = rnn.LSTM(4, 3, rng=4, reference=reference)
+        with pytest.raises(RuntimeError, match="before forward"):
+            layer.gate_values()
+        layer.forward(x)
+        values[reference] = layer.gate_values()
+        first = {k: v.copy() for k, v in values[reference].items()}
+        layer.forward(x[:, ::-1])                   # a later call must not change them
+        for k in first:
+            np.testing.assert_array_equal(values[reference][k], first[k])
+    assert set(values[False]) == {"i", "f", "o", "c~"}
+    for k in values[False]:
+        assert values[False][k].shape == (2, 5, 3)
+        np.testing.assert_allclose(values[False][k], values[True][k], rtol=1e-12, atol=1e-14)
+    assert np.all((values[False]["f"] > 0) & (values[False]["f"] < 1))
