@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .gradcheck import finite_difference_errors
 
-__all__ = ["figure_to_png", "plot_timeline", "plot_finite_difference_errors", "plot_contours",
+__all__ = ["figure_to_png", "frame_to_png", "frame_style", "png_size", "smallest_text_pt",
+           "FRAME_DENSITY", "FRAME_DPI", "plot_timeline", "plot_finite_difference_errors", "plot_contours",
            "plot_paths", "plot_loss_curves", "plot_polynomial_fit", "plot_train_val_errors"]
 
 
@@ -35,6 +37,45 @@ def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "me
     Image.open(buf).convert("RGB").quantize(colors=colors, method=methods[method]).save(
         out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------------- widget frames
+#: Widget frames are drawn so that 1 pt of text is 1 CSS px at the frame's natural (1×) size
+#: (72 px per inch) and rendered at FRAME_DENSITY times that, so that text stays sharp on
+#: high-density screens (phones, laptops with a scale factor of 2).
+FRAME_DENSITY = 2
+FRAME_DPI = 72 * FRAME_DENSITY
+#: Font sizes of widget frames, in pt (= CSS px at 1×). Frames are at most about 480 CSS px
+#: wide, so on a phone (a 360 px column) the smallest text (10 pt, "small") still shows at
+#: 7.5 px or more; on a desktop it shows at its natural size.
+FRAME_RC = {"font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,
+            "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11}
+
+
+def frame_style():
+    """A context in which figures get the widget frames' font sizes (`FRAME_RC`)."""
+    return plt.rc_context(FRAME_RC)
+
+
+def frame_to_png(fig, colors: int = 32, method: str = "fastoctree") -> bytes:
+    """Render a widget frame at `FRAME_DPI` (2× its CSS size), palette-quantized, and close it."""
+    return figure_to_png(fig, dpi=FRAME_DPI, colors=colors, method=method)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels from a PNG's header."""
+    png = bytes(png)
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        raise ValueError("not a PNG image (no PNG signature and IHDR header)")
+    return struct.unpack(">II", png[16:24])
+
+
+def smallest_text_pt(fig) -> float:
+    """The font size (pt) of the smallest visible, non-empty text of a drawn figure."""
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+             if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
+    return min(sizes)
 
 
 def plot_timeline(events, ax=None, title: str = ""):
@@ -87,9 +128,9 @@ def plot_finite_difference_errors(f, derivative, x0, steps, highlight=None, ax=N
     if highlight is not None:
         k = int(np.argmin(np.abs(np.log(steps) - np.log(highlight))))
         ax.axvline(steps[k], color="0.5", lw=1)
-        ax.set_title(f"h = {steps[k]:.0e}: forward error {forward[k]:.1e}, central error {central[k]:.1e}",
-                     fontsize=10)
-    ax.legend(fontsize=8, loc="lower left", ncol=2)
+        ax.set_title(f"h = {steps[k]:.0e}: forward error {forward[k]:.1e}, "
+                     f"central error {central[k]:.1e}", fontsize="medium")
+    ax.legend(fontsize="small", loc="lower left", ncol=2)
     ax.grid(True, which="major", alpha=0.3)
     return ax
 
@@ -198,7 +239,7 @@ def plot_train_val_errors(xs, train, val, ax, highlight=None, xlabel="", xtickla
     ax.plot(xs, val, "s-" if xticklabels is not None else "-", color="C1", ms=3.5, label="validation")
     if xticklabels is not None:
         ax.set_xticks(xs)
-        ax.set_xticklabels(xticklabels, fontsize=7)
+        ax.set_xticklabels(xticklabels, fontsize="small")
     if logx:
         ax.set_xscale("log")
         _plain_log_ticks(ax, "x")
@@ -244,7 +285,7 @@ def plot_perceptron_state(X, y, w, ax, highlight=None, w_star=None, lim=1.15, ti
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize="medium")
     return ax
 
 
@@ -362,15 +403,15 @@ def plot_filter_response(image, kernel, axes, title: str = ""):
     out = convolve2d(image, kernel, "valid")
     lim = max(abs(kernel).max(), 1e-12)
     axes[0].imshow(image, cmap="gray_r")
-    axes[0].set_title(f"input {image.shape[0]}×{image.shape[1]}", fontsize=9)
+    axes[0].set_title(f"input {image.shape[0]}×{image.shape[1]}", fontsize="small")
     axes[1].imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
     axes[1].set_title(f"kernel {kernel.shape[0]}×{kernel.shape[1]}" + (f": {title}" if title else ""),
-                      fontsize=9)
+                      fontsize="small")
     signed = kernel.min() < 0
     m = max(abs(out).max(), 1e-12)
     axes[2].imshow(out, cmap="RdBu_r" if signed else "gray_r", vmin=-m if signed else None,
                    vmax=m if signed else None)
-    axes[2].set_title(f"input ⊗ kernel {out.shape[0]}×{out.shape[1]}", fontsize=9)
+    axes[2].set_title(f"input ⊗ kernel {out.shape[0]}×{out.shape[1]}", fontsize="small")
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
