@@ -275,3 +275,42 @@ def test_saved_widget_state_is_modest(path):
     state = load(path)["metadata"].get("widgets", {})
     size_kb = len(json.dumps(state)) / 1024
     assert size_kb < 400, f"{path.name}: {size_kb:.0f} KB of widget state"
+
+
+def test_head_holds_only_what_a_first_paint_needs(built_site):
+    """On a slow link everything in <head> that is not deferred delays the first paint: no
+    synchronous script there may weigh more than 30 KB, the widget manager and the stored widget
+    state stay out of it, MathJax is loaded only by pages with math and the widget loader only by
+    pages with widgets."""
+    _, html = built_site
+    static = html / "_static"
+    offenders, checked = [], 0
+    for page in html.rglob("*.html"):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        if "</head>" not in text:
+            continue
+        head, body = text.split("</head>", 1)
+        name = page.relative_to(html).as_posix()
+        checked += 1
+        for tag in re.findall(r"<script\b[^>]*>", head):
+            src = re.search(r'src="([^"?]+)', tag)
+            if not src or re.search(r"\b(defer|async)\b", tag):
+                continue
+            if name == "search.html" and src.group(1).endswith("searchindex.js"):
+                continue  # the search page itself needs the index
+            path = (page.parent / src.group(1)).resolve()
+            if path.exists() and path.stat().st_size > 30_000:
+                offenders.append(f"{name}: synchronous {src.group(1)} ({path.stat().st_size // 1000} KB)")
+        for heavy in ("embed-amd.js", "require.js", "widget-state+json", "fontawesome/6.5.2/js"):
+            if heavy in head:
+                offenders.append(f"{name}: {heavy} in <head>")
+        has_math = 'class="math' in body
+        if has_math != ("mathjax/tex-chtml" in head):
+            offenders.append(f"{name}: math on the page: {has_math}, MathJax in <head>: {not has_math}")
+        has_widgets = "application/vnd.jupyter.widget-view+json" in body
+        if has_widgets != ("nndl-widgets.js" in head) or has_widgets != ("widget-state+json" in body):
+            offenders.append(f"{name}: widgets {has_widgets}, but loader/state do not match")
+    assert checked >= 10 and (static / "nndl-widgets.js").exists()
+    assert not offenders, "\n".join(offenders)

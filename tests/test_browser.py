@@ -3,7 +3,12 @@
 The site must be complete on its own (many readers are offline or behind slow CDNs): each page
 loads without console errors or failed requests, typesets all of its math, renders its widgets,
 and its sliders switch frames with no kernel. A screenshot of each page is saved under
-``_build/screenshots/``.
+``_build/screenshots/`` (``phone/`` for the 390 px ones).
+
+Readers are also on phones and slow links: on a phone (390 x 844 CSS px, touch, 2x pixels) no
+page pans sideways and no equation is cut off, the menu buttons open the chapter list and the
+page contents; on a throttled link (1.5 Mbit/s, 300 ms latency) the text paints within 8 s.
+JupyterLab renders the notebooks' MyST with jupyterlab-myst (``test_jupyterlab_renders_myst``).
 
 Needs Playwright's Python package and a Chromium/Chrome binary (Playwright's own browser
 download is not used). Without them these tests skip, saying what to install; `.ci/run` sets
@@ -12,11 +17,19 @@ NNDL_REQUIRE_BROWSER=1 so that CI fails instead of skipping.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import io
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -59,22 +72,60 @@ def chromium_path() -> str:
     return path
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files as they are, uncompressed: the slowest way a static host can send them."""
+
+    timeout = 10  # close connections the browser opened but never used
+
+    def log_message(self, *args):
+        pass
+
+
+class GzipHandler(QuietHandler):
+    """Compresses text (HTML, CSS, JavaScript, JSON, SVG) for clients that accept gzip, as most
+    static hosts and CDNs do on the fly."""
+
+    TEXT = (".html", ".css", ".js", ".json", ".svg", ".txt")
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if not (os.path.isfile(path) and path.endswith(self.TEXT)
+                and "gzip" in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        data = gzip.compress(Path(path).read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        return io.BytesIO(data)
+
+
+def _serve(html: Path, handler):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(html)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 @pytest.fixture(scope="session")
 def site_url(built_site):
-    """Serve the freshly built site on 127.0.0.1 for the whole session."""
+    """Serve the freshly built site on 127.0.0.1 for the whole session (uncompressed)."""
     result, html = built_site
     assert result.returncode == 0, "the site did not build; see test_book_builds_without_warnings"
+    server, url = _serve(html, QuietHandler)
+    yield url
+    server.shutdown()
+    server.server_close()
 
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        timeout = 10  # close connections the browser opened but never used
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(html)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+@pytest.fixture(scope="session")
+def gzip_site_url(built_site):
+    """The same site, with text compressed as most hosts send it."""
+    result, html = built_site
+    assert result.returncode == 0, "the site did not build; see test_book_builds_without_warnings"
+    server, url = _serve(html, GzipHandler)
+    yield url
     server.shutdown()
     server.server_close()
 
@@ -94,11 +145,17 @@ def browser(chromium_path):
         browser.close()
 
 
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
 class Visit:
     """One page load with every non-local request blocked and every problem recorded."""
 
-    def __init__(self, browser, site_url: str, path: str):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, site_url: str, path: str, device: dict = DESKTOP):
+        self.context = browser.new_context(**device)
+        self.page = self.context.new_page()
         self.blocked, self.problems = [], []
         local = (site_url, "data:", "blob:")
         self.page.route("**/*", lambda route: route.continue_()
@@ -113,17 +170,27 @@ class Visit:
         if self.page.locator('script[src*="mathjax"]').count():
             self.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
             self.page.evaluate("() => MathJax.startup.promise")
+        # The widget manager is started by a deferred script and renders after the page's load
+        # event, which can leave the network idle while it works: wait for the views themselves.
+        views = self.page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        if views:
+            try:
+                self.page.wait_for_function(
+                    "n => document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= n",
+                    arg=views, timeout=30000)
+            except Exception:  # the tests that count the views say what is missing
+                pass
 
     def close(self):
-        self.page.close()
+        self.context.close()
 
 
 @pytest.fixture
 def visit(browser, site_url):
     visits = []
 
-    def open_page(path: str) -> Visit:
-        visits.append(Visit(browser, site_url, path))
+    def open_page(path: str, device: dict = DESKTOP) -> Visit:
+        visits.append(Visit(browser, site_url, path, device))
         return visits[-1]
 
     yield open_page
@@ -227,5 +294,307 @@ def test_page_works_opened_as_a_file(browser, built_site, doc):
         assert page.locator("mjx-container").count() > 0 and page.locator("mjx-merror").count() == 0
         assert page.locator(".widget-subarea > .jupyter-widgets").count() == views
         assert problems == [], "\n".join(problems)
+    finally:
+        page.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Phones: 390 x 844 CSS pixels, touch, two device pixels per CSS pixel.
+
+# Inline and display equations, inline code and tables may scroll inside their own box; what
+# must not happen is an equation cut off by a box that cannot scroll (the theme clips span.math).
+CUT_OFF_MATH = """() => {
+  const cut = [];
+  for (const m of document.querySelectorAll('article mjx-container')) {
+    const r = m.getBoundingClientRect();
+    if (!r.width) continue;
+    for (let box = m.parentElement; box && box.tagName !== 'ARTICLE'; box = box.parentElement) {
+      const style = getComputedStyle(box);
+      if (style.overflowX === 'visible') continue;
+      const b = box.getBoundingClientRect();
+      const outside = r.right > b.right + 1 || r.left < b.left - 1;
+      const scrolls = ['auto', 'scroll'].includes(style.overflowX) && box.scrollWidth > box.clientWidth;
+      if (outside && !scrolls) {
+        cut.push((m.querySelector('mjx-assistive-mml') || m).textContent.slice(0, 50));
+        break;
+      }
+      if (scrolls) break;
+    }
+  }
+  return cut;
+}"""
+
+
+@pytest.mark.parametrize("doc", toc_pages())
+def test_page_does_not_pan_sideways_on_a_phone(visit, doc):
+    v = visit(f"{doc}.html", PHONE)
+    (SCREENSHOTS / "phone").mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(SCREENSHOTS / "phone" / f"{doc.replace('/', '__')}.png"))
+    # A mobile browser widens its layout viewport to the content, so compare with 390 px,
+    # not with innerWidth.
+    width = v.page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"the page is {width} px wide at 390 px"
+    cut = v.page.evaluate(CUT_OFF_MATH)
+    assert cut == [], f"equations cut off at 390 px with no way to scroll: {cut}"
+    assert v.problems == [], "\n".join(v.problems)
+
+
+def _visible(locator):
+    return [locator.nth(i) for i in range(locator.count()) if locator.nth(i).is_visible()]
+
+
+def test_phone_menu_opens_the_chapter_list_and_the_page_contents(visit):
+    v = visit("notebooks/ch02-math.html", PHONE)
+    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text="Chapter 3")
+    assert not chapter3.is_visible(), "the chapter list should start closed on a phone"
+    toggles = _visible(v.page.locator(".primary-toggle"))
+    assert len(toggles) == 1, "one visible menu button (☰) on a phone"
+    toggles[0].tap()
+    chapter3.wait_for(state="visible", timeout=5000)
+    v.page.screenshot(path=str(SCREENSHOTS / "phone" / "menu-open.png"))
+    v.page.mouse.click(370, 420)  # the shaded page beside the drawer closes it
+    chapter3.wait_for(state="hidden", timeout=5000)
+
+    # The closed contents drawer waits beside the screen, so "visible" means "on screen" here.
+    on_screen = """() => [...document.querySelectorAll('.bd-sidebar-secondary a')].some(a => {
+        const r = a.getBoundingClientRect();
+        return a.textContent.includes('2.1') && r.width > 0 && r.left >= 0 && r.right <= innerWidth
+            && getComputedStyle(a).visibility === 'visible'; })"""
+    assert not v.page.evaluate(on_screen), "the page contents should start closed on a phone"
+    _visible(v.page.locator(".secondary-toggle"))[0].tap()
+    v.page.wait_for_function(on_screen, timeout=5000)
+    v.page.screenshot(path=str(SCREENSHOTS / "phone" / "contents-open.png"))
+    assert v.problems == [], "\n".join(v.problems)
+
+
+def test_desktop_menu_button_collapses_and_restores_the_sidebar(visit):
+    v = visit("notebooks/ch02-math.html")
+    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text="Chapter 3")
+    assert chapter3.is_visible()
+    toggle = _visible(v.page.locator(".primary-toggle"))[0]
+    toggle.click()
+    chapter3.wait_for(state="hidden", timeout=5000)
+    toggle.click()
+    chapter3.wait_for(state="visible", timeout=5000)
+    assert v.problems == [], "\n".join(v.problems)
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_landing_page_starts_with_chapter_1(visit, device):
+    """A button-like "Start with Chapter 1" link, visible without scrolling."""
+    v = visit("book/intro.html", device)
+    start = v.page.locator("article a.nndl-start")
+    assert start.count() == 1 and "Start with Chapter 1" in start.inner_text()
+    assert start.get_attribute("href").endswith("notebooks/ch01-introduction.html")
+    box = start.bounding_box()
+    assert box and box["y"] + box["height"] <= device["viewport"]["height"], "below the fold"
+    start.click()
+    v.page.wait_for_url("**/notebooks/ch01-introduction.html")
+
+
+@pytest.mark.parametrize("doc", ["book/intro", "notebooks/ch02-math", "book/glossary"])
+def test_chinese_text_is_marked_as_chinese(visit, doc):
+    """Screen readers switch to a Chinese voice only for text inside lang="zh-…"."""
+    v = visit(f"{doc}.html")
+    unmarked = v.page.evaluate("""() => {
+        const han = /[\\u3400-\\u4dbf\\u4e00-\\u9fff]/;
+        const walker = document.createTreeWalker(document.querySelector('article'), NodeFilter.SHOW_TEXT);
+        const out = [];
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const el = n.parentElement;
+            if (!han.test(n.data) || el.closest('pre, code, script, style, mjx-container, .cell_output')) continue;
+            if (!(el.closest('[lang]').getAttribute('lang') || '').startsWith('zh')) out.push(n.data.trim().slice(0, 40));
+        }
+        return out;
+    }""")
+    marked = v.page.locator('article [lang="zh-CN"]').count()
+    assert marked > 0 and unmarked == [], f"Chinese text not marked lang=zh-CN: {unmarked[:10]}"
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_tables_read_well(visit, device):
+    """The glossary's Chinese terms stay on one line, and no table is cut off: a table wider
+    than the column scrolls in its own box (at 1280 px the notation table fits the column)."""
+    v = visit("book/glossary.html", device)
+    broken = v.page.eval_on_selector_all(
+        'article td [lang="zh-CN"]', "ss => ss.filter(s => s.getClientRects().length > 1).map(s => s.textContent)")
+    assert broken == [], f"Chinese terms broken across lines: {broken[:10]}"
+    for doc in ("book/glossary", "book/notation"):
+        v = visit(f"{doc}.html", device)
+        boxes = v.page.eval_on_selector_all("article table", """ts => ts.map(t => {
+            const box = t.closest('.pst-scrollable-table-container') || t.parentElement;
+            const style = getComputedStyle(box);
+            return {wider: box.scrollWidth > box.clientWidth + 1,
+                    scrolls: ['auto', 'scroll'].includes(style.overflowX)}; })""")
+        assert boxes and all(b["scrolls"] or not b["wider"] for b in boxes), (doc, boxes)
+        if device is DESKTOP and doc == "book/notation":
+            assert not any(b["wider"] for b in boxes), "notation tables wider than the column at 1280 px"
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow links: Chromium's network emulation at 1.5 Mbit/s down and up, 300 ms latency, no cache.
+
+SLOW_LINK = {"offline": False, "latency": 300,
+             "downloadThroughput": 1.5e6 / 8, "uploadThroughput": 1.5e6 / 8}
+FCP_LIMIT_MS = 8000
+SLIDER_LIMIT_MS = 30000
+
+
+def _throttled_page(browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    cdp.send("Network.emulateNetworkConditions", SLOW_LINK)
+    return context, page
+
+
+# The heaviest chapter page (most HTML and widget frames) and the landing page.
+@pytest.mark.parametrize("doc", ["notebooks/ch03-ml-overview", "book/intro"])
+def test_text_paints_within_8_s_on_a_slow_link(browser, site_url, doc):
+    """First contentful paint at 1.5 Mbit/s and 300 ms latency, files sent uncompressed: nothing
+    in <head> may block it that a first paint does not need (widget manager, Font Awesome's
+    script, the widget state)."""
+    context, page = _throttled_page(browser)
+    try:
+        page.goto(f"{site_url}/{doc}.html", wait_until="commit")
+        fcp = page.wait_for_function(
+            "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime",
+            timeout=60000, polling=100).json_value()
+        assert fcp <= FCP_LIMIT_MS, f"{doc}: first contentful paint at {fcp:.0f} ms"
+    finally:
+        context.close()
+
+
+def test_slider_works_within_30_s_on_a_slow_link(browser, gzip_site_url):
+    """On the chapter with the most widget frames, over a link that sends text gzip-compressed
+    as most static hosts do, the first slider is rendered and switches frames within 30 s.
+    (Uncompressed, the 3.6 MB widget manager alone takes about 20 s at this rate.)"""
+    context, page = _throttled_page(browser)
+    try:
+        page.goto(f"{gzip_site_url}/notebooks/ch03-ml-overview.html", wait_until="commit")
+        page.wait_for_selector(".widget-subarea .widget-slider .noUi-handle", timeout=SLIDER_LIMIT_MS + 30000)
+        ready = page.evaluate("performance.now()")
+        assert ready <= SLIDER_LIMIT_MS, f"first slider rendered at {ready:.0f} ms"
+        box = page.locator(".widget-subarea").first
+        image = box.locator("img").first
+        before = image.get_attribute("src")
+        box.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
+                               arg=[image.element_handle(), before], timeout=5000)
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebooks' part of the phone/accessibility issue (figures and widget frames are made in the
+# notebooks and nndl.widgets): pending until the notebooks are re-executed with those changes.
+
+@pytest.mark.skip(reason="notebook part pending: widget frames rendered at 2x density")
+@pytest.mark.parametrize("doc", notebook_pages())
+def test_widget_frames_are_sharp_on_2x_screens(visit, doc):
+    """Each widget frame image has at least twice as many pixels as the CSS pixels it is shown at."""
+    v = visit(f"{doc}.html", PHONE)
+    v.page.wait_for_function("() => document.querySelectorAll('.widget-subarea img').length > 0 || "
+                             "!document.querySelector('script[type=\"application/vnd.jupyter.widget-view+json\"]')")
+    blurry = v.page.eval_on_selector_all(".widget-subarea img", """is => is
+        .filter(i => i.offsetWidth > 0 && i.naturalWidth < 2 * i.getBoundingClientRect().width - 1)
+        .map(i => `${i.naturalWidth} px shown at ${Math.round(i.getBoundingClientRect().width)} CSS px`)""")
+    assert blurry == [], blurry
+
+
+@pytest.mark.skip(reason="notebook part pending: alt text for figures and widget frames")
+@pytest.mark.parametrize("doc", notebook_pages())
+def test_figures_have_alt_text(visit, doc):
+    """Every figure and widget frame says in words what it shows."""
+    v = visit(f"{doc}.html")
+    missing = v.page.eval_on_selector_all(
+        "article img", "is => is.filter(i => !(i.getAttribute('alt') || '').trim() || "
+                       "/^(png|image|output|<|\\s*$)/i.test(i.getAttribute('alt'))).map(i => i.src.slice(-40))")
+    assert missing == [], f"images without meaningful alt text: {missing}"
+
+
+@pytest.mark.skip(reason="notebook part pending: sliders labelled for screen readers")
+@pytest.mark.parametrize("doc", notebook_pages())
+def test_sliders_have_accessible_names(visit, doc):
+    v = visit(f"{doc}.html")
+    unnamed = v.page.eval_on_selector_all(".widget-subarea .noUi-handle", """hs => hs
+        .filter(h => !(h.getAttribute('aria-label') || h.getAttribute('aria-labelledby') ||
+                       (h.closest('.widget-slider').querySelector('.widget-label') || {}).textContent || '').trim())
+        .length""")
+    assert unnamed == 0, f"{unnamed} sliders without a name a screen reader can announce"
+
+
+# ---------------------------------------------------------------------------------------------
+# JupyterLab (and Binder) render the notebooks' MyST through jupyterlab-myst.
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab_url():
+    try:
+        import jupyterlab_myst  # noqa: F401
+    except ImportError:
+        pytest.fail("jupyterlab-myst is in requirements.txt but not installed")
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": os.path.join(home, "config"),
+               "JUPYTER_RUNTIME_DIR": os.path.join(home, "runtime"),
+               "JUPYTERLAB_SETTINGS_DIR": os.path.join(home, "settings"),
+               "JUPYTERLAB_WORKSPACES_DIR": os.path.join(home, "workspaces")}
+        jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+        lab = subprocess.Popen(
+            [jupyter, "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+             "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
+             "--ServerApp.port_retries=0", f"--ServerApp.root_dir={ROOT / 'notebooks'}"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                    break
+                except OSError:
+                    if lab.poll() is not None:
+                        pytest.fail("JupyterLab exited while starting")
+                    time.sleep(0.5)
+            else:
+                pytest.fail("JupyterLab did not start within 120 s")
+            yield url
+        finally:
+            lab.terminate()
+            try:
+                lab.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                lab.kill()
+
+
+def test_jupyterlab_renders_myst(browser, jupyterlab_url):
+    """A chapter opened in JupyterLab shows its admonitions as boxes (the folded solutions as
+    closed ones), not as raw ":::{admonition}" text, and its math typeset."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{jupyterlab_url}/lab/tree/ch01-introduction.ipynb", wait_until="domcontentloaded")
+        admonition = page.locator(".jp-MarkdownCell details.myst-admonition, .jp-MarkdownCell aside.myst-admonition")
+        admonition.first.wait_for(state="attached", timeout=120000)
+        # JupyterLab re-renders cells as they scroll (windowing): look the box up again each time.
+        page.wait_for_function("""() => { const a = document.querySelector(
+            '.jp-MarkdownCell details.myst-admonition, .jp-MarkdownCell aside.myst-admonition');
+            if (a) a.scrollIntoView({block: 'center'}); return a && a.isConnected; }""", timeout=30000)
+        page.wait_for_timeout(500)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "jupyterlab-ch01.png"))
+        raw = page.eval_on_selector_all(".jp-MarkdownCell", "cs => cs.filter(c => c.innerText.includes(':::{')).length")
+        assert raw == 0, f"{raw} markdown cells show raw MyST directives"
+        assert admonition.count() > 0
+        assert page.locator(".jp-MarkdownCell details.myst-admonition[open]").count() == 0, \
+            "a folded solution is open"
+        assert page.locator(".jp-MarkdownCell mjx-container, .jp-MarkdownCell .katex").count() > 0
     finally:
         page.close()
