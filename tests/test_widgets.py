@@ -1,5 +1,8 @@
 """Tests for nndl.widgets: kernel-free slider widgets, and the lightweight `import nndl`."""
+import base64
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +16,31 @@ from ipywidgets.widgets.widget_link import Link
 
 from nndl.widgets import finite_difference_explorer, frame_slider
 
-FRAMES = [b"\x89PNG frame 0", bytearray(b"\x89PNG frame 1"), b"\x89PNG frame 2"]
+
+def _tiny_png(width: int, height: int, shade: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (width, height), shade).save(out, format="PNG")
+    return out.getvalue()
+
+
+FRAMES = [_tiny_png(40, 20, 0), bytearray(_tiny_png(40, 20, 128)), _tiny_png(42, 24, 255)]
 LABELS = ["a", "b", 3]
+IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)" '
+                 r'width="(\d+)" height="(\d+)"')
+
+
+def _img(frame):
+    """(PNG bytes, alt text, width, height attributes) of one frame view (an HTML widget)."""
+    assert isinstance(frame, widgets.HTML)
+    m = IMG.match(frame.value)
+    assert m, frame.value[:120]
+    return base64.b64decode(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+
+
+def _png(frame) -> bytes:
+    return _img(frame)[0]
 
 
 def _links_from(widget):
@@ -30,7 +56,7 @@ def _links_from(widget):
 # ----------------------------------------------------------------------------- frame_slider
 @pytest.mark.parametrize("start", [0, 2])
 def test_frame_slider_structure(start):
-    """A VBox of (SelectionSlider, Stack of one Image per frame), both opened at ``start``."""
+    """A VBox of (SelectionSlider, Stack of one <img> per frame), both opened at ``start``."""
     box = frame_slider(FRAMES, LABELS, description="step", start=start)
     assert isinstance(box, widgets.VBox)
     slider, stack = box.children
@@ -39,14 +65,46 @@ def test_frame_slider_structure(start):
     assert slider.options == ("a", "b", "3")
     assert slider.description == "step"
     assert slider.index == stack.selected_index == start
-    assert [type(img) for img in stack.children] == [widgets.Image] * 3
-    assert [bytes(img.value) for img in stack.children] == [bytes(f) for f in FRAMES]
-    assert {img.format for img in stack.children} == {"png"}
+    assert [_png(img) for img in stack.children] == [bytes(f) for f in FRAMES]
+    assert [_img(img)[1] for img in stack.children] == ["step = a", "step = b", "step = 3"]
+
+
+def test_frames_are_shown_at_half_their_pixel_size():
+    """Each frame's <img> is laid out at 1/2 of its pixels (2× density), never wider than
+    its column, with its aspect ratio known before it loads."""
+    box = frame_slider(FRAMES, LABELS, description="step", alt=["x", "y", "z"])
+    for frame, size in zip(box.children[1].children, [(20, 10), (20, 10), (21, 12)]):
+        _, alt, width, height = _img(frame)
+        assert (width, height) == size
+        assert f"max-width:{width}px" in frame.value and "width:100%" in frame.value
+        assert "height:auto" in frame.value
+    assert [_img(f)[1] for f in box.children[1].children] == ["x", "y", "z"]
+
+
+def test_frame_alt_text_is_escaped_and_required():
+    box = frame_slider(FRAMES[:1], ["a"], description="d", alt=['w = "1" <b>'])
+    assert 'alt="w = &quot;1&quot; &lt;b&gt;"' in box.children[1].children[0].value
+    with pytest.raises(ValueError, match="alt text"):
+        frame_slider(FRAMES[:1], ["a"], description="d", alt=[" "])
+    with pytest.raises(ValueError, match="one alt text per frame"):
+        frame_slider(FRAMES[:2], ["a", "b"], description="d", alt=["x"])
+
+
+def test_sliders_are_named_responsive_and_show_their_value():
+    """No fixed pixel width: the row fills its column up to a maximum and wraps, so the readout
+    stays on screen at 390 px; the description names the slider and the readout shows the label."""
+    slider = frame_slider(FRAMES, LABELS, description="step").children[0]
+    assert slider.layout.width == "100%" and slider.layout.max_width.endswith("px")
+    assert slider.layout.flex_flow == "row wrap"
+    assert slider.readout and slider.description == "step"
+    assert slider.style.description_width == "initial"
+    with pytest.raises(ValueError, match="description"):
+        frame_slider(FRAMES, LABELS, description="")
 
 
 def test_frame_slider_links_slider_to_stack_in_the_browser():
     """One two-way jslink (not a dlink, not a kernel-side link) from slider.index to stack.selected_index."""
-    box = frame_slider(FRAMES, LABELS)
+    box = frame_slider(FRAMES, LABELS, "d")
     slider, stack = box.children
     links = _links_from(slider)
     assert len(links) == 1
@@ -63,19 +121,19 @@ def test_frame_slider_links_slider_to_stack_in_the_browser():
 ], ids=["fewer labels", "fewer frames", "empty"])
 def test_frame_slider_rejects_mismatched_frames_and_labels(frames, labels):
     with pytest.raises(ValueError, match=f"got {len(frames)} frames and {len(labels)} labels"):
-        frame_slider(frames, labels)
+        frame_slider(frames, labels, "d")
 
 
 @pytest.mark.parametrize("bad", ["\x89PNG as str", np.zeros((2, 2)), None])
 def test_frame_slider_rejects_non_bytes_frames(bad):
     with pytest.raises(TypeError, match="PNG bytes"):
-        frame_slider([FRAMES[0], bad], ["a", "b"])
+        frame_slider([FRAMES[0], bad], ["a", "b"], "d")
 
 
 @pytest.mark.parametrize("start", [-1, 3, 10])
 def test_frame_slider_rejects_bad_start(start):
     with pytest.raises(ValueError, match=rf"start must be in \[0, 3\), got {start}"):
-        frame_slider(FRAMES, LABELS, start=start)
+        frame_slider(FRAMES, LABELS, "d", start=start)
 
 
 # ----------------------------------------------------------------- finite_difference_explorer
@@ -93,7 +151,7 @@ def explorer():
 def test_explorer_has_one_png_frame_per_step(explorer):
     box, _ = explorer
     slider, stack = box.children
-    pngs = [bytes(img.value) for img in stack.children]
+    pngs = [_png(img) for img in stack.children]
     assert len(pngs) == len(STEPS) == 15
     assert all(png.startswith(b"\x89PNG\r\n\x1a\n") for png in pngs)
     assert len(set(pngs)) == 15  # each frame highlights a different h
@@ -104,7 +162,7 @@ def test_explorer_has_one_png_frame_per_step(explorer):
 def test_explorer_frames_are_small(explorer):
     """The frames are saved in the notebook's widget state: 15 of them stay under 250 KB."""
     box, _ = explorer
-    assert sum(len(img.value) for img in box.children[1].children) < 250_000
+    assert sum(len(_png(img)) for img in box.children[1].children) < 250_000
 
 
 def test_explorer_opens_near_the_sweet_spot(explorer):
@@ -172,7 +230,7 @@ def test_margin_explorer_nests_an_update_slider_per_margin(margin_explorer):
         assert len(labels) == min(K + 1, 6) == len(frames.children)
         assert update_slider.index == 0                           # w_0 = 0 first
         assert len(_links_from(update_slider)) == 1
-        assert all(bytes(img.value).startswith(b"\x89PNG") for img in frames.children)
+        assert all(_png(img).startswith(b"\x89PNG") for img in frames.children)
 
 
 def test_margin_explorer_shows_the_update_slider_first_in_the_document(margin_explorer):
@@ -183,7 +241,7 @@ def test_margin_explorer_shows_the_update_slider_first_in_the_document(margin_ex
 
 def test_margin_explorer_frames_are_small(margin_explorer):
     stack = margin_explorer[0].children[0]
-    sizes = [len(img.value) for panel in stack.children for img in panel.children[1].children]
+    sizes = [len(_png(img)) for panel in stack.children for img in panel.children[1].children]
     assert max(sizes) < 12_000 and sum(sizes) < 150_000
 
 
@@ -223,8 +281,8 @@ def test_gradient_explorer_has_one_linked_frame_per_configuration(gradient_explo
     (link,) = _links_from(slider)
     assert link.source == (slider, "index") and link.target == (stack, "selected_index")
     assert open_figures == []
-    sizes = [len(img.value) for img in stack.children]
-    assert all(bytes(img.value).startswith(b"\x89PNG") for img in stack.children)
+    sizes = [len(_png(img)) for img in stack.children]
+    assert all(_png(img).startswith(b"\x89PNG") for img in stack.children)
     assert max(sizes) < 20_000
 
 
@@ -246,7 +304,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def _frames(box):
     slider, stack = box.children
-    return slider, stack, [bytes(img.value) for img in stack.children]
+    return slider, stack, [_png(img) for img in stack.children]
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +329,7 @@ def test_learning_rate_explorer_has_one_linked_png_frame_per_rate(lr_explorer):
     (link,) = _links_from(slider)
     assert link.source == (slider, "index") and link.target == (stack, "selected_index")
     assert open_figures == []
-    assert sum(map(len, pngs)) < 4 * 15_000                      # stored in the notebook: keep small
+    assert sum(map(len, pngs)) < 4 * 25_000                      # stored in the notebook: keep small
 
 
 @pytest.mark.parametrize("x, y, factors, pattern", [
@@ -304,7 +362,7 @@ def test_optimizer_race_has_one_linked_png_frame_per_checkpoint(race):
     (link,) = _links_from(slider)
     assert link.target == (stack, "selected_index")
     assert open_figures == []
-    assert sum(map(len, pngs)) < 4 * 15_000
+    assert sum(map(len, pngs)) < 4 * 25_000
 
 
 def test_race_defaults_are_the_drafts_methods_plus_adam():
@@ -350,7 +408,7 @@ def test_regularization_explorer_has_one_linked_png_frame_per_lambda(regularizat
     (link,) = _links_from(slider)
     assert link.target == (stack, "selected_index")
     assert open_figures == []
-    assert sum(map(len, pngs)) < 3 * 15_000
+    assert sum(map(len, pngs)) < 3 * 25_000
 
 
 def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
@@ -405,12 +463,12 @@ def test_filter_explorer_links_kernel_and_size():
 
     image = np.zeros((16, 16))
     image[4:12, 6:10] = 1.0
-    w = filter_explorer(image, kernels=("mean", "edge-x"), sizes=(3, 5), dpi=30)
+    w = filter_explorer(image, kernels=("mean", "edge-x"), sizes=(3, 5))
     buttons, stack = w.children
     assert list(buttons.options) == ["mean", "edge-x"] and len(stack.children) == 2
     slider, frames = stack.children[1].children
     assert list(slider.options) == ["3×3", "5×5"] and len(frames.children) == 2
-    assert bytes(frames.children[0].value).startswith(PNG_SIGNATURE)
+    assert _png(frames.children[0]).startswith(PNG_SIGNATURE)
     with pytest.raises(ValueError, match=r"\(H, W\)"):
         filter_explorer(np.zeros((2, 8, 8)))
 
@@ -436,7 +494,102 @@ def test_gradient_flow_runs_show_vanishing_and_exploding():
 def test_gradient_flow_explorer_is_a_linked_slider():
     from nndl.widgets import gradient_flow_explorer
 
-    box = gradient_flow_explorer(rhos=(0.5, 1.0, 1.5), hidden=8, steps=20, dpi=40)
+    box = gradient_flow_explorer(rhos=(0.5, 1.0, 1.5), hidden=8, steps=20)
     slider, stack = box.children
     assert len(stack.children) == 3 and stack.selected_index == 1 == slider.index
-    assert all(c.value[:8] == b"\x89PNG\r\n\x1a\n" for c in stack.children)
+    assert all(_png(c)[:8] == b"\x89PNG\r\n\x1a\n" for c in stack.children)
+
+
+# ------------------------------------------------- sharp, readable frames; the notebooks' budget
+PHONE_COLUMN = 360          # CSS px of text column on a 390 px phone
+MIN_TEXT_DESKTOP = 10.0     # CSS px at the frame's 1× size
+MIN_TEXT_PHONE = 7.5        # CSS px once the frame is scaled down to the phone's column
+
+
+def _builders():
+    from nndl import widgets as W
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.5, 2.5, 30)
+    X = rng.normal(size=(40, 5))
+    return {
+        "finite differences": lambda: W.finite_difference_explorer(np.exp, np.exp, 1.0,
+                                                                   10.0 ** -np.arange(0, 15, 7)),
+        "learning rate": lambda: W.learning_rate_explorer(x, 1.5 * x - 1, factors=(0.5, 1.1),
+                                                          steps=10),
+        "race": lambda: W.optimizer_race(checkpoints=(0, 20)),
+        "regularization": lambda: W.regularization_explorer(
+            np.linspace(-1, 1, 12), np.sin(3 * np.linspace(-1, 1, 12)), x / 3, np.sin(x),
+            degree=5, lambdas=(0.0, 1.0), epochs=100, truth=np.sin),
+        "margin": lambda: W.perceptron_margin_explorer((0.05, 0.2), n=20, max_frames=2),
+        "vanishing gradients": lambda: W.vanishing_gradients_explorer(
+            X, (X[:, 0] > 0).astype(int), depths=(3,), activations=("tanh", "relu"), width=6,
+            epochs=2, batch_size=20),
+        "filters": lambda: W.filter_explorer(rng.uniform(size=(16, 16)), kernels=("mean",),
+                                             sizes=(3,)),
+        "gradient flow": lambda: W.gradient_flow_explorer(rhos=(0.9, 1.5), hidden=6, steps=10),
+    }
+
+
+@pytest.mark.parametrize("name", list(_builders()))
+def test_frames_are_rendered_at_twice_their_size_with_readable_text(name, monkeypatch):
+    """Every frame is drawn at 2× the density it is shown at, and its smallest text is at least
+    10 CSS px on a desktop and 7.5 CSS px on a phone, where the frame shrinks to the column."""
+    from nndl import plot, widgets as W
+
+    seen = []
+    render = W.frame_to_png
+
+    def spy(fig, **kwargs):
+        smallest = round(plot.smallest_text_pt(fig), 1)     # "small" of 12 pt is 9.996
+        png = render(fig, **kwargs)
+        seen.append((smallest, plot.png_size(png)[0] / plot.FRAME_DENSITY))
+        return png
+
+    monkeypatch.setattr(W, "frame_to_png", spy)
+    _builders()[name]()
+    assert seen and plot.FRAME_DPI == 2 * 72 and plot.FRAME_DENSITY == 2
+    for smallest_pt, css_width in seen:   # 1 pt of a frame is 1 CSS px at its 1× size
+        assert smallest_pt >= MIN_TEXT_DESKTOP, (name, smallest_pt)
+        phone = smallest_pt * min(1.0, PHONE_COLUMN / css_width)
+        assert phone >= MIN_TEXT_PHONE, (name, phone, css_width)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Widget state shipped with one page (all its frames, base64): at most this many bytes.
+STATE_BUDGET = 400 * 1024
+
+
+def _widget_state(path):
+    meta = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    return meta.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_frames_are_sharp_described_and_within_budget(path):
+    """In the stored widget state: no bare Image model (it cannot carry alt text), every frame an
+    <img> with alt text and 2× pixels, no fixed-width control wider than a phone, and the whole
+    state within the page budget."""
+    state = _widget_state(path)
+    assert len(json.dumps(state)) <= STATE_BUDGET, f"{path.name}: widget state over budget"
+    models = list(state.get("state", {}).values())
+    assert not [m for m in models if m["model_name"] == "ImageModel"]
+    frames = [m["state"]["value"] for m in models if m["model_name"] == "HTMLModel"
+              and m["state"]["value"].startswith("<img ")]
+    for value in frames:
+        m = IMG.match(value)
+        assert m, value[:100]
+        png = base64.b64decode(m.group(1))
+        from nndl.plot import png_size
+        assert png_size(png)[0] >= 2 * int(m.group(3)) - 1
+        assert len(m.group(2)) >= 20                                      # says something
+    alts = [IMG.match(v).group(2) for v in frames]
+    assert len(set(alts)) == len(alts), "two frames share their alt text"
+    for m in models:
+        width = m["state"].get("width", "") if m["model_name"] == "LayoutModel" else ""
+        assert not (width or "").endswith("px") or int(width[:-2]) <= 360, (path.name, width)
+    sliders = [m["state"] for m in models if m["model_name"] == "SelectionSliderModel"]
+    assert all(s["description"] and s["readout"] for s in sliders)
+    if any(m["model_name"] == "StackModel" for m in models):
+        assert frames and sliders
