@@ -11,6 +11,7 @@ import functools
 import html
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -60,7 +61,7 @@ def frame_view(png: bytes, alt: str, layout=None, style=None) -> widgets.HTML:
            f'width="{w1}" height="{h1}" class="nndl-frame" '
            f'style="display:block;width:100%;max-width:{w1}px;height:auto">')
     return widgets.HTML(img, layout=layout or widgets.Layout(width="100%"),
-                        style=style or widgets.HTMLStyle())
+                        style=style or HTMLStyle())
 
 
 def frame_slider(frames, labels, description: str, start: int = 0, alt=None) -> widgets.VBox:
@@ -82,7 +83,7 @@ def frame_slider(frames, labels, description: str, start: int = 0, alt=None) -> 
     if len(alts) != len(frames):
         raise ValueError(f"need one alt text per frame, got {len(alts)} for {len(frames)}")
     slider = labelled_slider(labels, start, description)
-    layout, style = widgets.Layout(width="100%"), widgets.HTMLStyle()
+    layout, style = widgets.Layout(width="100%"), HTMLStyle()
     stack = widgets.Stack([frame_view(f, a, layout, style) for f, a in zip(frames, alts)],
                           selected_index=start, layout=layout)
     widgets.jslink((slider, "index"), (stack, "selected_index"))
