@@ -1,4 +1,5 @@
 """Keep the book honest: the TOC, the stored notebooks and a warning-free site build agree."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,9 @@ def load(path: Path) -> dict:
 
 
 def test_every_toc_entry_exists():
-    missing = [f for f in toc_files()
-               if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))]
+    missing = [
+        f for f in toc_files() if not any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb"))
+    ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"
 
 
@@ -72,10 +74,10 @@ def _notebook_sections() -> dict[str, str]:
     its first section). Whitespace is collapsed so that terms broken across lines still match."""
     sections = {}
     for path in NOTEBOOKS:
-        lines = "\n".join("".join(c["source"]) for c in load(path)["cells"]
-                          if c["cell_type"] == "markdown").splitlines()
-        headings = [(i, len(m.group(1))) for i, line in enumerate(lines)
-                    if (m := re.match(r"(#+) ", line))]
+        lines = "\n".join(
+            "".join(c["source"]) for c in load(path)["cells"] if c["cell_type"] == "markdown"
+        ).splitlines()
+        headings = [(i, len(m.group(1))) for i, line in enumerate(lines) if (m := re.match(r"(#+) ", line))]
         first_section = next(i for i, level in headings if level == 2)
         sections[f"doc:{path.stem}"] = " ".join(" ".join(lines[:first_section]).split())
         for i, line in enumerate(lines):
@@ -103,8 +105,9 @@ def test_glossary_tables_agree_and_are_sorted():
     assert [r[0] for r in english] == sorted((r[0] for r in english), key=str.casefold)
     assert [r[0] for r in pinyin] == sorted((r[0] for r in pinyin), key=_pinyin_key)
     # the same (English, 中文, pinyin, link) in both tables
-    assert sorted((en, zh, py, link) for en, zh, py, link, _ in english) == \
-        sorted((en, zh, py, link) for py, zh, en, link in pinyin)
+    assert sorted((en, zh, py, link) for en, zh, py, link, _ in english) == sorted(
+        (en, zh, py, link) for py, zh, en, link in pinyin
+    )
     assert len({r[1] for r in english}) == count, "a Chinese term is listed twice"
 
 
@@ -132,13 +135,13 @@ def test_notebook_stored_as_one_clean_run(path):
     cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
     counts = [c["execution_count"] for c in cells]
     assert counts == list(range(1, len(cells) + 1)), f"{path.name}: re-run `make notebooks`"
-    errors = [c["source"][:60] for c in cells
-              if any(o["output_type"] == "error" for o in c["outputs"])]
+    errors = [c["source"][:60] for c in cells if any(o["output_type"] == "error" for o in c["outputs"])]
     assert not errors, f"{path.name}: cells stored with errors: {errors}"
 
 
-@pytest.mark.parametrize("path", [nb for nb in NOTEBOOKS if re.match(r"ch\d\d-", nb.name)],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [nb for nb in NOTEBOOKS if re.match(r"ch\d\d-", nb.name)], ids=lambda p: p.name
+)
 def test_notebook_title_matches_its_chapter(path):
     """chNN-<slug>.ipynb starts with '# Chapter N · English title (中文标题)'."""
     number = int(re.match(r"ch(\d\d)-", path.name).group(1))
@@ -175,8 +178,10 @@ def test_equations_carry_only_the_drafts_numbers(built_site):
     """No Sphinx auto-numbers "(1)", "(2)" beside the draft's tags: numbered amsmath environments
     (``equation``) get both, so displayed equations use ``equation*`` or ``$$`` with ``\\tag``."""
     _, html = built_site
-    numbered = {page.relative_to(html).as_posix(): page.read_text(encoding="utf-8").count('class="eqno"')
-                for page in (html / "notebooks").glob("*.html")}
+    numbered = {
+        page.relative_to(html).as_posix(): page.read_text(encoding="utf-8").count('class="eqno"')
+        for page in (html / "notebooks").glob("*.html")
+    }
     assert not any(numbered.values()), numbered
 
 
@@ -244,8 +249,9 @@ def test_vendored_assets_match_their_manifest():
             digest, name = line.split(maxsplit=1)
             recorded[name.removeprefix("./")] = digest
     static = vendor / "static"
-    present = {p.relative_to(static).as_posix(): p for p in static.rglob("*")
-               if p.is_file() and p.suffix != ".txt"}
+    present = {
+        p.relative_to(static).as_posix(): p for p in static.rglob("*") if p.is_file() and p.suffix != ".txt"
+    }
     assert set(present) == set(recorded), set(present) ^ set(recorded)
     for name, path in present.items():
         assert hashlib.sha256(path.read_bytes()).hexdigest() == recorded[name], name
@@ -314,3 +320,16 @@ def test_head_holds_only_what_a_first_paint_needs(built_site):
             offenders.append(f"{name}: widgets {has_widgets}, but loader/state do not match")
     assert checked >= 10 and (static / "nndl-widgets.js").exists()
     assert not offenders, "\n".join(offenders)
+
+
+def test_folded_cells_keep_their_prompt_for_screen_readers(built_site):
+    """myst-nb labels every fold's <summary> "Toggle hidden content", which hides the visible
+    prompt ("Show the check of solution 1.1"); book/_ext/nndl_site.py drops that label."""
+    _, html = built_site
+    pages = sorted((html / "notebooks").glob("*.html"))
+    labelled = [
+        p.name for p in pages if 'aria-label="Toggle hidden content"' in p.read_text(encoding="utf-8")
+    ]
+    assert not labelled, labelled
+    ch01 = (html / "notebooks" / "ch01-introduction.html").read_text(encoding="utf-8")
+    assert "Show the check of solution 1.1" in ch01

@@ -119,7 +119,22 @@ def _ancestors(node):
         node = node.parent
 
 
+def _visit_hidden_cell(self, node):
+    """myst-nb's folded cell (tags hide-cell, hide-output), without the ``aria-label`` it puts
+    on <summary>: that label ("Toggle hidden content") hid the visible prompt ("Show the check of
+    solution 1.1") from screen readers."""
+    from html import escape
+
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n')
+    for state, prompt in (("collapsed", node["prompt_show"]), ("expanded", node["prompt_hide"])):
+        self.body.append(f'<p class="{state} admonition-title">{escape(prompt)}</p>\n')
+    self.body.append("</summary>\n")
+
+
 def setup(app):
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(_visit_hidden_cell, depart_HideCellInput))
     app.add_css_file("nndl-site.css")
     app.add_node(zh, html=(_visit_zh, _depart_zh))
     app.add_post_transform(MarkChinese)

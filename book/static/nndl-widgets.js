@@ -58,4 +58,40 @@
   // A deferred script runs once the page is parsed, after the deferred scripts before it (MathJax):
   // the text is on screen and MathJax is in, so the widget manager comes next on the wire.
   start();
+
+  // Screen readers: html-manager leaves the slider handle without a name and sets its
+  // aria-valuetext to the index ("9") rather than the value shown ("1e-05"). Name each handle
+  // after the slider's label and keep aria-valuetext equal to the readout, also after every move
+  // (noUiSlider rewrites the attribute).
+  function describe(slider) {
+    var handle = slider.querySelector(".noUi-handle");
+    var label = slider.querySelector(".widget-label");
+    var readout = slider.querySelector(".widget-readout");
+    var name = label ? label.textContent.trim() : "";
+    var value = readout ? readout.textContent.trim() : "";
+    if (name && handle.getAttribute("aria-label") !== name) handle.setAttribute("aria-label", name);
+    if (value && handle.getAttribute("aria-valuetext") !== value) {
+      handle.setAttribute("aria-valuetext", value);
+    }
+  }
+
+  function adopt() {
+    document.querySelectorAll(".widget-slider").forEach(function (slider) {
+      var handle = slider.querySelector(".noUi-handle");
+      if (!handle || slider.dataset.nndlAria) return;
+      slider.dataset.nndlAria = "1";
+      var again = function () { describe(slider); };
+      again();
+      var readout = slider.querySelector(".widget-readout");
+      if (readout) {
+        new MutationObserver(again).observe(readout,
+          { childList: true, characterData: true, subtree: true });
+      }
+      new MutationObserver(again).observe(handle,
+        { attributes: true, attributeFilter: ["aria-valuetext"] });
+    });
+  }
+
+  adopt();
+  new MutationObserver(adopt).observe(document.body, { childList: true, subtree: true });
 })();
