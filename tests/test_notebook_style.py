@@ -18,9 +18,11 @@ reader opens it (every check cell after a folded solution is tagged hide-cell, s
 its code and its ✓ output inside a closed <details>), and every figure has alt text (cell
 metadata ``mystnb.image.alt``; without it the built page's alt is the image's file path).
 """
+
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,7 @@ MAX_LINE_HIDDEN = 75
 HIDDEN_TAGS = {"hide-input", "hide-cell"}
 MAX_OUTPUT_LINE = 76
 # the site renders these instead of an output's text/plain
-RICH_MIME_PREFIXES = ("application/vnd.jupyter.widget", "text/html", "image/",
-                      "text/latex", "text/markdown")
+RICH_MIME_PREFIXES = ("application/vnd.jupyter.widget", "text/html", "image/", "text/latex", "text/markdown")
 
 
 def tags(cell: dict) -> set[str]:
@@ -53,27 +54,31 @@ def too_long(path: Path, texts, what: str) -> list[str]:
     for index, text, limit in texts:
         for number, line in enumerate(text.splitlines(), start=1):
             if len(line) > limit:
-                found.append(f"{path.name} cell {index} {what}line {number} "
-                             f"({len(line)} chars, limit {limit}): "
-                             f"{line.strip()[:60]}")
+                found.append(
+                    f"{path.name} cell {index} {what}line {number} "
+                    f"({len(line)} chars, limit {limit}): "
+                    f"{line.strip()[:60]}"
+                )
     return found
 
 
 def long_code_lines(path: Path) -> list[str]:
     """The code lines too long for their cell's box (hidden cells: the toggle's)."""
+
     def limit(cell):
         hidden = HIDDEN_TAGS & set(cell["metadata"].get("tags", []))
         return MAX_LINE_HIDDEN if hidden else MAX_LINE
 
-    return too_long(path, ((i, "".join(cell["source"]), limit(cell))
-                           for i, cell in code_cells(path)), "")
+    return too_long(path, ((i, "".join(cell["source"]), limit(cell)) for i, cell in code_cells(path)), "")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_code_lines_fit_the_page(path):
     long = long_code_lines(path)
-    assert not long, (f"{len(long)} code lines too long for a code cell on the site "
-                      "(they scroll sideways):\n" + "\n".join(long))
+    assert not long, (
+        f"{len(long)} code lines too long for a code cell on the site "
+        "(they scroll sideways):\n" + "\n".join(long)
+    )
 
 
 def shown_text(output: dict) -> str:
@@ -81,26 +86,34 @@ def shown_text(output: dict) -> str:
     if output["output_type"] == "stream":
         return "".join(output["text"])
     data = output.get("data", {})
-    if "text/plain" in data and not any(mime.startswith(RICH_MIME_PREFIXES)
-                                        for mime in data):
+    if "text/plain" in data and not any(mime.startswith(RICH_MIME_PREFIXES) for mime in data):
         return "".join(data["text/plain"])
     return ""
 
 
 def long_output_lines(path: Path) -> list[str]:
     """The printed lines too long for an output box (in a hide-cell toggle: the toggle's)."""
+
     def limit(cell):
         return MAX_LINE_HIDDEN if "hide-cell" in tags(cell) else MAX_OUTPUT_LINE
 
-    return too_long(path, ((i, "".join(shown_text(o) for o in cell.get("outputs", [])),
-                            limit(cell)) for i, cell in code_cells(path)), "output ")
+    return too_long(
+        path,
+        (
+            (i, "".join(shown_text(o) for o in cell.get("outputs", [])), limit(cell))
+            for i, cell in code_cells(path)
+        ),
+        "output ",
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_printed_lines_fit_the_page(path):
     long = long_output_lines(path)
-    assert not long, (f"{len(long)} printed lines too long for an output box on the "
-                      "site (they scroll sideways):\n" + "\n".join(long))
+    assert not long, (
+        f"{len(long)} printed lines too long for an output box on the "
+        "site (they scroll sideways):\n" + "\n".join(long)
+    )
 
 
 # ------------------------------------------------------------------------- no spoilers
@@ -112,10 +125,19 @@ def exercise_checks(path: Path) -> list[tuple[int, dict]]:
     """(index, cell) of every code cell that calls ``exercises.check(`` after a folded solution
     (the chapter's first "admonition} Solution" dropdown)."""
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    first = next((i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-                  and "admonition} Solution" in "".join(c["source"])), len(cells))
-    return [(i, c) for i, c in enumerate(cells) if i > first and c["cell_type"] == "code"
-            and "exercises.check(" in "".join(c["source"])]
+    first = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if c["cell_type"] == "markdown" and "admonition} Solution" in "".join(c["source"])
+        ),
+        len(cells),
+    )
+    return [
+        (i, c)
+        for i, c in enumerate(cells)
+        if i > first and c["cell_type"] == "code" and "exercises.check(" in "".join(c["source"])
+    ]
 
 
 def visible_outputs(cell: dict) -> list[dict]:
@@ -123,8 +145,11 @@ def visible_outputs(cell: dict) -> list[dict]:
     cell's tags fold or remove its output; glued outputs stored with display=False never show."""
     if OUTPUT_FOLDED & tags(cell):
         return []
-    return [o for o in cell.get("outputs", [])
-            if not o.get("metadata", {}).get("scrapbook", {}).get("mime_prefix")]
+    return [
+        o
+        for o in cell.get("outputs", [])
+        if not o.get("metadata", {}).get("scrapbook", {}).get("mime_prefix")
+    ]
 
 
 def spoilers(path: Path) -> list[str]:
@@ -145,7 +170,7 @@ CHAPTERS = [p for p in NOTEBOOKS if p.name.startswith("ch")]
 def test_no_exercise_answer_is_visible_before_its_solution_is_opened(path):
     checks = exercise_checks(path)
     assert checks, f"{path.name}: no exercise check cell found"
-    for i, cell in checks:   # the folded output still holds the ✓ that nbval compares
+    for i, cell in checks:  # the folded output still holds the ✓ that nbval compares
         stored = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
         assert "✓ " in stored and ": right." in stored, f"{path.name} cell {i}: no stored ✓"
     found = spoilers(path)
@@ -154,9 +179,12 @@ def test_no_exercise_answer_is_visible_before_its_solution_is_opened(path):
 
 def test_the_spoiler_rule_catches_a_visible_check():
     """The rule flags a check cell whose ✓ output would be shown (tag hide-input only)."""
-    cell = {"cell_type": "code", "metadata": {"tags": ["hide-input"]},
-            "source": ['exercises.check("k", 1)'],
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["✓ k: right."]}]}
+    cell = {
+        "cell_type": "code",
+        "metadata": {"tags": ["hide-input"]},
+        "source": ['exercises.check("k", 1)'],
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["✓ k: right."]}],
+    }
     assert visible_outputs(cell)
     cell["metadata"]["tags"] = ["hide-cell"]
     assert not visible_outputs(cell)
@@ -170,8 +198,10 @@ def figures_without_alt(path: Path) -> list[str]:
             continue
         alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
         if len(alt.split()) < 5 or alt.endswith((".png", ".svg")):
-            found.append(f"{path.name} cell {i}: figure without a meaningful alt text "
-                         f"({alt!r}); set metadata mystnb.image.alt")
+            found.append(
+                f"{path.name} cell {i}: figure without a meaningful alt text "
+                f"({alt!r}); set metadata mystnb.image.alt"
+            )
     return found
 
 
@@ -179,3 +209,19 @@ def figures_without_alt(path: Path) -> list[str]:
 def test_every_figure_has_alt_text(path):
     found = figures_without_alt(path)
     assert not found, "\n".join(found)
+
+
+PRIVATE_NAME = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*\._(?!_)\w+|(?:from|import) nndl\._")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_notebook_touches_a_private_name(path):
+    """The chapters use only nndl's public API (`layer.gate_values()`, not `layer._cache[7]`)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = [
+        m.group()
+        for c in cells
+        if c["cell_type"] == "code"
+        for m in PRIVATE_NAME.finditer("".join(c["source"]))
+    ]
+    assert not found, f"{path.name} reaches into private names: {found}"
