@@ -23,6 +23,7 @@ pooling (the guard rails of issue 13 are Conv2D's forward + backward time agains
 With ``--runs=R`` the whole benchmark is repeated R times and a last table keeps, for every
 entry, the best time over the runs (on a shared machine the slow outliers are other processes).
 """
+
 from __future__ import annotations
 
 import os
@@ -46,11 +47,10 @@ POOL_CASES = [  # name, shape
 ]
 
 
-
-
 def blas_threads() -> int:
     try:
         from threadpoolctl import threadpool_info
+
         n = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
         if n:
             return int(n[0])
@@ -63,7 +63,7 @@ def matmul_gflops(dtype, repeat: int) -> float:
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(2, 1024, 1024)).astype(dtype)
     best, _ = best_and_median(lambda: a @ b, repeat)
-    return 2 * 1024 ** 3 / best / 1e9
+    return 2 * 1024**3 / best / 1e9
 
 
 def _close(a, b, dtype):
@@ -97,21 +97,39 @@ def bench_conv(repeat, torch=None):
             _close(dx[:n_ref], dxr, dtype)
             f_best, f_med = best_and_median(lambda: layer.forward(x), repeat)
             b_best, b_med = best_and_median(lambda: layer.backward(dy), repeat)
-            row = dict(kind="conv", name=name, dtype=np.dtype(dtype).name, fwd=f_best, fwd_med=f_med,
-                       bwd=b_best, bwd_med=b_med, ref_fwd=ref_f, ref_bwd=ref_b,
-                       flops=2.0 * N * K * C * k * k * y.shape[2] * y.shape[3])
+            row = dict(
+                kind="conv",
+                name=name,
+                dtype=np.dtype(dtype).name,
+                fwd=f_best,
+                fwd_med=f_med,
+                bwd=b_best,
+                bwd_med=b_med,
+                ref_fwd=ref_f,
+                ref_bwd=ref_b,
+                flops=2.0 * N * K * C * k * k * y.shape[2] * y.shape[3],
+            )
             if torch is not None:
                 F = torch.nn.functional
-                tx, tw, tb = torch.from_numpy(x), torch.from_numpy(W.copy()), torch.from_numpy(layer.params["b"].copy())
+                tx, tw, tb = (
+                    torch.from_numpy(x),
+                    torch.from_numpy(W.copy()),
+                    torch.from_numpy(layer.params["b"].copy()),
+                )
                 tdy = torch.from_numpy(dy)
                 _close(F.conv2d(tx, tw, tb, padding=p).numpy(), y, dtype)
-                tdx = torch.ops.aten.convolution_backward(tdy, tx, tw, [K], [1, 1], [p, p], [1, 1], False,
-                                                          [0, 0], 1, [True, True, True])[0]
+                tdx = torch.ops.aten.convolution_backward(
+                    tdy, tx, tw, [K], [1, 1], [p, p], [1, 1], False, [0, 0], 1, [True, True, True]
+                )[0]
                 _close(tdx.numpy(), dx, dtype)
                 with torch.no_grad():
                     row["torch_fwd"], _ = best_and_median(lambda: F.conv2d(tx, tw, tb, padding=p), repeat)
-                    row["torch_bwd"], _ = best_and_median(lambda: torch.ops.aten.convolution_backward(
-                        tdy, tx, tw, [K], [1, 1], [p, p], [1, 1], False, [0, 0], 1, [True, True, True]), repeat)
+                    row["torch_bwd"], _ = best_and_median(
+                        lambda: torch.ops.aten.convolution_backward(
+                            tdy, tx, tw, [K], [1, 1], [p, p], [1, 1], False, [0, 0], 1, [True, True, True]
+                        ),
+                        repeat,
+                    )
             rows.append(row)
     return rows
 
@@ -123,10 +141,19 @@ def bench_pool(repeat, torch=None):
             rng = np.random.default_rng(1)
             x = rng.normal(size=shape).astype(dtype)
             for kind, layer, ref_f, ref_b in (
-                    ("max", conv.MaxPool2D(2), conv.max_pool2d_reference,
-                     lambda dy, x: conv.max_pool2d_backward_reference(dy, x)),
-                    ("avg", conv.AvgPool2D(2), conv.avg_pool2d_reference,
-                     lambda dy, x: conv.avg_pool2d_backward_reference(dy, x.shape))):
+                (
+                    "max",
+                    conv.MaxPool2D(2),
+                    conv.max_pool2d_reference,
+                    lambda dy, x: conv.max_pool2d_backward_reference(dy, x),
+                ),
+                (
+                    "avg",
+                    conv.AvgPool2D(2),
+                    conv.avg_pool2d_reference,
+                    lambda dy, x: conv.avg_pool2d_backward_reference(dy, x.shape),
+                ),
+            ):
                 y = layer.forward(x)
                 dy = rng.normal(size=y.shape).astype(dtype)
                 dx = layer.backward(dy)
@@ -141,23 +168,37 @@ def bench_pool(repeat, torch=None):
                 _close(dx[:n_ref], dxr, dtype)
                 f_best, f_med = best_and_median(lambda: layer.forward(x), repeat)
                 b_best, b_med = best_and_median(lambda: layer.backward(dy), repeat)
-                row = dict(kind=f"{kind}pool", name=name, dtype=np.dtype(dtype).name, fwd=f_best,
-                           fwd_med=f_med, bwd=b_best, bwd_med=b_med, ref_fwd=rf, ref_bwd=rb)
+                row = dict(
+                    kind=f"{kind}pool",
+                    name=name,
+                    dtype=np.dtype(dtype).name,
+                    fwd=f_best,
+                    fwd_med=f_med,
+                    bwd=b_best,
+                    bwd_med=b_med,
+                    ref_fwd=rf,
+                    ref_bwd=rb,
+                )
                 if torch is not None:
                     F, tx, tdy = torch.nn.functional, torch.from_numpy(x), torch.from_numpy(dy)
                     if kind == "max":
                         ty, idx = F.max_pool2d(tx, 2, return_indices=True)
-                        tdx = torch.ops.aten.max_pool2d_with_indices_backward(tdy, tx, [2, 2], [2, 2], [0, 0],
-                                                                              [1, 1], False, idx)
+                        tdx = torch.ops.aten.max_pool2d_with_indices_backward(
+                            tdy, tx, [2, 2], [2, 2], [0, 0], [1, 1], False, idx
+                        )
                         fwd = lambda: F.max_pool2d(tx, 2)  # noqa: E731
                         bwd = lambda: torch.ops.aten.max_pool2d_with_indices_backward(  # noqa: E731
-                            tdy, tx, [2, 2], [2, 2], [0, 0], [1, 1], False, idx)
+                            tdy, tx, [2, 2], [2, 2], [0, 0], [1, 1], False, idx
+                        )
                     else:
                         ty = F.avg_pool2d(tx, 2)
-                        tdx = torch.ops.aten.avg_pool2d_backward(tdy, tx, [2, 2], [2, 2], [0, 0], False, True, None)
+                        tdx = torch.ops.aten.avg_pool2d_backward(
+                            tdy, tx, [2, 2], [2, 2], [0, 0], False, True, None
+                        )
                         fwd = lambda: F.avg_pool2d(tx, 2)  # noqa: E731
                         bwd = lambda: torch.ops.aten.avg_pool2d_backward(  # noqa: E731
-                            tdy, tx, [2, 2], [2, 2], [0, 0], False, True, None)
+                            tdy, tx, [2, 2], [2, 2], [0, 0], False, True, None
+                        )
                     _close(ty.numpy(), y, dtype)
                     _close(tdx.numpy(), dx, dtype)
                     with torch.no_grad():
@@ -168,22 +209,54 @@ def bench_pool(repeat, torch=None):
 
 
 def table(rows, mm, markdown=False):
-    head = ["layer", "case", "dtype", "fwd ms", "bwd ms", "ref fwd ×", "ref bwd ×",
-            "torch fwd ms", "torch bwd ms", "fwd vs torch", "bwd vs torch", "fwd+bwd vs torch",
-            "fwd GFLOP/s", "bwd GFLOP/s"]
+    head = [
+        "layer",
+        "case",
+        "dtype",
+        "fwd ms",
+        "bwd ms",
+        "ref fwd ×",
+        "ref bwd ×",
+        "torch fwd ms",
+        "torch bwd ms",
+        "fwd vs torch",
+        "bwd vs torch",
+        "fwd+bwd vs torch",
+        "fwd GFLOP/s",
+        "bwd GFLOP/s",
+    ]
     out = []
     for r in rows:
         t = "torch_fwd" in r
-        gf = (f"{r['flops'] / r['fwd'] / 1e9:.1f} ({100 * r['flops'] / r['fwd'] / 1e9 / mm[r['dtype']]:.0f}%)"
-              if "flops" in r else "")
-        gb = (f"{2 * r['flops'] / r['bwd'] / 1e9:.1f} ({100 * 2 * r['flops'] / r['bwd'] / 1e9 / mm[r['dtype']]:.0f}%)"
-              if "flops" in r else "")
-        out.append([r["kind"], r["name"], r["dtype"], f"{1e3 * r['fwd']:.2f}", f"{1e3 * r['bwd']:.2f}",
-                    f"{r['ref_fwd'] / r['fwd']:,.0f}×", f"{r['ref_bwd'] / r['bwd']:,.0f}×",
-                    f"{1e3 * r['torch_fwd']:.2f}" if t else "–", f"{1e3 * r['torch_bwd']:.2f}" if t else "–",
-                    f"{r['fwd'] / r['torch_fwd']:.2f}" if t else "–", f"{r['bwd'] / r['torch_bwd']:.2f}" if t else "–",
-                    f"{(r['fwd'] + r['bwd']) / (r['torch_fwd'] + r['torch_bwd']):.2f}" if t else "–",
-                    gf, gb])
+        gf = (
+            f"{r['flops'] / r['fwd'] / 1e9:.1f} ({100 * r['flops'] / r['fwd'] / 1e9 / mm[r['dtype']]:.0f}%)"
+            if "flops" in r
+            else ""
+        )
+        gb = (
+            f"{2 * r['flops'] / r['bwd'] / 1e9:.1f} "
+            f"({100 * 2 * r['flops'] / r['bwd'] / 1e9 / mm[r['dtype']]:.0f}%)"
+            if "flops" in r
+            else ""
+        )
+        out.append(
+            [
+                r["kind"],
+                r["name"],
+                r["dtype"],
+                f"{1e3 * r['fwd']:.2f}",
+                f"{1e3 * r['bwd']:.2f}",
+                f"{r['ref_fwd'] / r['fwd']:,.0f}×",
+                f"{r['ref_bwd'] / r['bwd']:,.0f}×",
+                f"{1e3 * r['torch_fwd']:.2f}" if t else "–",
+                f"{1e3 * r['torch_bwd']:.2f}" if t else "–",
+                f"{r['fwd'] / r['torch_fwd']:.2f}" if t else "–",
+                f"{r['bwd'] / r['torch_bwd']:.2f}" if t else "–",
+                f"{(r['fwd'] + r['bwd']) / (r['torch_fwd'] + r['torch_bwd']):.2f}" if t else "–",
+                gf,
+                gb,
+            ]
+        )
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(o) + " |" for o in out]
@@ -195,18 +268,28 @@ def table(rows, mm, markdown=False):
 
 def main(repeat: int = 7, markdown: bool = False, conv_only: bool = False):
     threads = blas_threads()
-    os.environ["NNDL_NUM_THREADS"] = str(threads)       # nndl.conv splits small layers' batches
+    os.environ["NNDL_NUM_THREADS"] = str(threads)  # nndl.conv splits small layers' batches
     try:
         import torch
+
         torch.set_num_threads(threads)
     except ImportError:
         torch = None
     mm = {"float32": matmul_gflops(np.float32, repeat), "float64": matmul_gflops(np.float64, repeat)}
     rows = bench_conv(repeat, torch) + ([] if conv_only else bench_pool(repeat, torch))
-    print(f"NumPy {np.__version__}, BLAS and nndl threads {threads}"
-          + (f", torch {torch.__version__} threads {torch.get_num_threads()}" if torch else ", torch not installed"))
+    print(
+        f"NumPy {np.__version__}, BLAS and nndl threads {threads}"
+        + (
+            f", torch {torch.__version__} threads {torch.get_num_threads()}"
+            if torch
+            else ", torch not installed"
+        )
+    )
     print(f"matmul 1024³: float32 {mm['float32']:.1f} GFLOP/s, float64 {mm['float64']:.1f} GFLOP/s")
-    print(f"best of {repeat}; 'ref ×' = loop reference time / fast time; 'vs torch' = fast / torch (< 1: faster)")
+    print(
+        f"best of {repeat}; 'ref ×' = loop reference time / fast time; "
+        "'vs torch' = fast / torch (< 1: faster)"
+    )
     print(table(rows, mm, markdown))
     return rows, mm
 
@@ -230,14 +313,19 @@ if __name__ == "__main__":
     runs = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--runs=")), 1))
     collected, rates = [], []
     for _ in range(runs):
-        rows, mm = main(int(args[0]) if args else 7, markdown="--markdown" in sys.argv,
-                        conv_only="--conv-only" in sys.argv)
+        rows, mm = main(
+            int(args[0]) if args else 7,
+            markdown="--markdown" in sys.argv,
+            conv_only="--conv-only" in sys.argv,
+        )
         collected.append(rows)
         rates.append(mm)
     if runs > 1:
-        mm = {k: max(r[k] for r in rates) for k in mm}          # the best matmul rate seen
-        print(f"\nbest over {runs} runs (matmul 1024³: float32 {mm['float32']:.1f}, "
-              f"float64 {mm['float64']:.1f} GFLOP/s, the best of the runs):")
+        mm = {k: max(r[k] for r in rates) for k in mm}  # the best matmul rate seen
+        print(
+            f"\nbest over {runs} runs (matmul 1024³: float32 {mm['float32']:.1f}, "
+            f"float64 {mm['float64']:.1f} GFLOP/s, the best of the runs):"
+        )
         print(table(best_of_runs(collected), mm, "--markdown" in sys.argv))
     out = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--json=")), None)
     if out:

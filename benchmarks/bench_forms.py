@@ -15,6 +15,7 @@ table keeps each entry's best over the rounds.  Run it at one thread:
 
     OPENBLAS_NUM_THREADS=1 NNDL_NUM_THREADS=1 .venv/bin/python benchmarks/bench_forms.py [repeat] [runs]
 """
+
 from __future__ import annotations
 
 import sys
@@ -45,25 +46,50 @@ def cases():
             y = conv.correlate2d(x, w, 1, p)
             dy = rng.normal(size=y.shape).astype(dtype)
             _agree([conv.correlate2d_vectorized(x, w, 1, p)], [y], dtype)
-            _agree(conv.correlate2d_backward_vectorized(dy, x, w, 1, p)[:2],
-                   conv.correlate2d_backward(dy, x, w, 1, p), dtype)
-            out.append((f"{name} forward", dtype, {
-                "tuned": lambda x=x, w=w, p=p: conv.correlate2d(x, w, 1, p),
-                "vectorized": lambda x=x, w=w, p=p: conv.correlate2d_vectorized(x, w, 1, p)}))
-            out.append((f"{name} backward", dtype, {
-                "tuned": lambda dy=dy, x=x, w=w, p=p: conv.correlate2d_backward(dy, x, w, 1, p),
-                "vectorized": lambda dy=dy, x=x, w=w, p=p:
-                    conv.correlate2d_backward_vectorized(dy, x, w, 1, p)}))
+            _agree(
+                conv.correlate2d_backward_vectorized(dy, x, w, 1, p)[:2],
+                conv.correlate2d_backward(dy, x, w, 1, p),
+                dtype,
+            )
+            out.append(
+                (
+                    f"{name} forward",
+                    dtype,
+                    {
+                        "tuned": lambda x=x, w=w, p=p: conv.correlate2d(x, w, 1, p),
+                        "vectorized": lambda x=x, w=w, p=p: conv.correlate2d_vectorized(x, w, 1, p),
+                    },
+                )
+            )
+            out.append(
+                (
+                    f"{name} backward",
+                    dtype,
+                    {
+                        "tuned": lambda dy=dy, x=x, w=w, p=p: conv.correlate2d_backward(dy, x, w, 1, p),
+                        "vectorized": lambda dy=dy, x=x, w=w, p=p: conv.correlate2d_backward_vectorized(
+                            dy, x, w, 1, p
+                        ),
+                    },
+                )
+            )
     T, N, D, H = RNN_CASES[0]
     dtype = np.float32
     rng = np.random.default_rng(0)
     x = rng.normal(size=(N, T, D)).astype(dtype)
     W, U, b = (rnn.LSTM(D, H, peephole=False, rng=0, dtype=dtype).params[k] for k in "WUb")
     _agree([rnn.lstm_forward_vectorized(x, W, U, b)[0]], [rnn.lstm_forward(x, W, U, b)[0]], dtype)
-    out.append((f"LSTM forward T={T}, N={N}, D={D}, H={H}", dtype, {
-        "tuned": lambda: rnn.lstm_forward(x, W, U, b),
-        "vectorized": lambda: rnn.lstm_forward_vectorized(x, W, U, b),
-        "reference": lambda: rnn.lstm_forward_reference(x, W, U, b)}))
+    out.append(
+        (
+            f"LSTM forward T={T}, N={N}, D={D}, H={H}",
+            dtype,
+            {
+                "tuned": lambda: rnn.lstm_forward(x, W, U, b),
+                "vectorized": lambda: rnn.lstm_forward_vectorized(x, W, U, b),
+                "reference": lambda: rnn.lstm_forward_reference(x, W, U, b),
+            },
+        )
+    )
     return out
 
 
@@ -72,7 +98,7 @@ def main(repeat: int = 7, runs: int = 3) -> None:
     best = [{form: np.inf for form in fns} for _, _, fns in entries]
     with rnn.blas_threads(1):
         for r in range(runs):
-            for (label, dtype, fns), b in zip(entries, best):
+            for (_, _, fns), b in zip(entries, best):
                 for form, fn in fns.items():
                     b[form] = min(b[form], best_and_median(fn, repeat)[0])
             print(f"round {r + 1} of {runs} done", file=sys.stderr, flush=True)
@@ -80,8 +106,10 @@ def main(repeat: int = 7, runs: int = 3) -> None:
     print("|---|---|---:|---:|---:|---:|")
     for (label, dtype, _), b in zip(entries, best):
         ref = f"{1e3 * b['reference']:.2f}" if "reference" in b else "–"
-        print(f"| {label} | {np.dtype(dtype).name} | {1e3 * b['tuned']:.2f} | "
-              f"{1e3 * b['vectorized']:.2f} | {b['vectorized'] / b['tuned']:.2f}× | {ref} |")
+        print(
+            f"| {label} | {np.dtype(dtype).name} | {1e3 * b['tuned']:.2f} | "
+            f"{1e3 * b['vectorized']:.2f} | {b['vectorized'] / b['tuned']:.2f}× | {ref} |"
+        )
 
 
 if __name__ == "__main__":

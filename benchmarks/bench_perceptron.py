@@ -8,6 +8,7 @@ representable, such as standardised pixels, the absolute difference reaches ~1e-
 
     .venv/bin/python benchmarks/bench_perceptron.py          # about a minute
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,13 +34,18 @@ def cases():
     X, y = load_digits()
     Xs = P.augment(standardize(X)[0])
     yield "digits, 10 classes (C·D = 650), T = 10", Xs, y, True, 10
-    yield "digits 3 vs 8, binary (D = 65), T = 10", Xs[np.isin(y, (3, 8))], \
-        np.where(y[np.isin(y, (3, 8))] == 3, 1, -1), False, 10
+    yield (
+        "digits 3 vs 8, binary (D = 65), T = 10",
+        Xs[np.isin(y, (3, 8))],
+        np.where(y[np.isin(y, (3, 8))] == 3, 1, -1),
+        False,
+        10,
+    )
     rng = np.random.default_rng(0)
     for D in (1_000, 10_000):
         w = rng.normal(size=D)
         Xr = rng.normal(size=(1000, D))
-        yr = np.where(Xr @ w + 0.5 * np.sqrt(D) * rng.normal(size=1000) > 0, 1, -1)   # noisy
+        yr = np.where(Xr @ w + 0.5 * np.sqrt(D) * rng.normal(size=1000) > 0, 1, -1)  # noisy
         yield f"random, binary (D = {D:,}), N = 1000, T = 5", P.augment(Xr), yr, False, 5
 
 
@@ -49,8 +55,7 @@ def main(repeat: int = 3) -> list[tuple[str, float, float, float]]:
         runs = {}
 
         def train(method):
-            runs[method] = P.averaged_perceptron(X, y, epochs=epochs, method=method,
-                                                 multiclass=multiclass)
+            runs[method] = P.averaged_perceptron(X, y, epochs=epochs, method=method, multiclass=multiclass)
 
         naive = best_time(lambda: train("naive"), repeat)
         lazy = best_time(lambda: train("lazy"), repeat)
@@ -58,9 +63,12 @@ def main(repeat: int = 3) -> list[tuple[str, float, float, float]]:
         diff = float(np.max(np.abs(runs["naive"].w_average - runs["lazy"].w_average))) / scale
         assert diff <= 1e-12, (name, diff)
         rows.append((name, naive, lazy, naive / lazy))
-        print(f"{name:46s} naive {naive * 1e3:8.1f} ms   lazy {lazy * 1e3:8.1f} ms   "
-              f"speedup {naive / lazy:5.2f}x   updates {runs['lazy'].n_updates:5d}   "
-              f"rel. diff {diff:.1e}", flush=True)
+        print(
+            f"{name:46s} naive {naive * 1e3:8.1f} ms   lazy {lazy * 1e3:8.1f} ms   "
+            f"speedup {naive / lazy:5.2f}x   updates {runs['lazy'].n_updates:5d}   "
+            f"rel. diff {diff:.1e}",
+            flush=True,
+        )
     return rows
 
 

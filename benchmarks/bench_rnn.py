@@ -24,6 +24,7 @@ T=50, N=32, D=64, H=128 in float32, one thread for NumPy and PyTorch, ``runs`` r
 best-of-``repeat`` (ours, an older rnn.py if given, and PyTorch's interleaved, so all see the
 same machine), and prints the best ratios to PyTorch (the target is <= 2).
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,15 +35,13 @@ from timing import best_and_median
 from nndl import rnn
 from nndl.gradcheck import relative_error
 
-CASES = [(50, 32, 64, 128), (100, 1, 10, 20)]          # (T, N, D, H)
-MODELS = [("SRN", lambda D, H, dt, ref: rnn.SRN(D, H, rng=0, dtype=dt, reference=ref), "RNN"),
-          ("LSTM", lambda D, H, dt, ref: rnn.LSTM(D, H, peephole=False, rng=0, dtype=dt,
-                                                  reference=ref), "LSTM"),
-          ("LSTM+peephole", lambda D, H, dt, ref: rnn.LSTM(D, H, rng=0, dtype=dt, reference=ref),
-           None),
-          ("GRU", lambda D, H, dt, ref: rnn.GRU(D, H, rng=0, dtype=dt, reference=ref), "GRU")]
-
-
+CASES = [(50, 32, 64, 128), (100, 1, 10, 20)]  # (T, N, D, H)
+MODELS = [
+    ("SRN", lambda D, H, dt, ref: rnn.SRN(D, H, rng=0, dtype=dt, reference=ref), "RNN"),
+    ("LSTM", lambda D, H, dt, ref: rnn.LSTM(D, H, peephole=False, rng=0, dtype=dt, reference=ref), "LSTM"),
+    ("LSTM+peephole", lambda D, H, dt, ref: rnn.LSTM(D, H, rng=0, dtype=dt, reference=ref), None),
+    ("GRU", lambda D, H, dt, ref: rnn.GRU(D, H, rng=0, dtype=dt, reference=ref), "GRU"),
+]
 
 
 def check_agree(fast, ref, x, dh, tol):
@@ -75,12 +74,12 @@ def _run(repeat, torch):
             for name, make, tname in MODELS:
                 fast, ref = make(D, H, dt, False), make(D, H, dt, True)
                 check_agree(fast, ref, x, dh, 1e-4 if dt == np.float32 else 1e-9)
-                row = {"case": f"T={T}, N={N}, D={D}, H={H}", "dtype": np.dtype(dt).name,
-                       "model": name}
+                row = {"case": f"T={T}, N={N}, D={D}, H={H}", "dtype": np.dtype(dt).name, "model": name}
                 for label, layer in (("fast", fast), ("ref", ref)):
                     row[f"{label}_fwd"] = best_and_median(lambda: layer.forward(x), repeat)
-                    row[f"{label}_fb"] = best_and_median(lambda: (layer.forward(x), layer.backward(dh)),
-                                               repeat)
+                    row[f"{label}_fb"] = best_and_median(
+                        lambda: (layer.forward(x), layer.backward(dh)), repeat
+                    )
                 if torch is not None and tname is not None:
                     tdt = torch.float32 if dt == np.float32 else torch.float64
                     mod = getattr(torch.nn, tname)(D, H, batch_first=True).to(tdt)
@@ -99,22 +98,30 @@ def _run(repeat, torch):
                     row["torch_fb"] = best_and_median(tfb, repeat)
                 rows.append(row)
                 ms = lambda v: f"{1e3 * v[0]:8.2f}" if v else "       –"
-                print(f"{row['case']:26s} {row['dtype']:7s} {name:14s} "
-                      f"fwd fast {ms(row['fast_fwd'])} ref {ms(row['ref_fwd'])} "
-                      f"torch {ms(row.get('torch_fwd'))} | fwd+bwd fast {ms(row['fast_fb'])} "
-                      f"ref {ms(row['ref_fb'])} torch {ms(row.get('torch_fb'))} ms", flush=True)
+                print(
+                    f"{row['case']:26s} {row['dtype']:7s} {name:14s} "
+                    f"fwd fast {ms(row['fast_fwd'])} ref {ms(row['ref_fwd'])} "
+                    f"torch {ms(row.get('torch_fwd'))} | fwd+bwd fast {ms(row['fast_fb'])} "
+                    f"ref {ms(row['ref_fb'])} torch {ms(row.get('torch_fb'))} ms",
+                    flush=True,
+                )
     return rows
 
 
 def markdown(rows) -> str:
-    out = ["| case | dtype | model | fwd fast | fwd ref | fwd torch | fwd+bwd fast | fwd+bwd ref "
-           "| fwd+bwd torch | fast/torch fwd | fast/torch fwd+bwd |", "|---|---|---|" + "---:|" * 8]
+    out = [
+        "| case | dtype | model | fwd fast | fwd ref | fwd torch | fwd+bwd fast | fwd+bwd ref "
+        "| fwd+bwd torch | fast/torch fwd | fast/torch fwd+bwd |",
+        "|---|---|---|" + "---:|" * 8,
+    ]
     for r in rows:
         f = lambda k: f"{1e3 * r[k][0]:.2f} ms" if k in r else "–"
         ratio = lambda k: f"{r['fast_' + k][0] / r['torch_' + k][0]:.2f}×" if "torch_" + k in r else "–"
-        out.append(f"| {r['case']} | {r['dtype']} | {r['model']} | {f('fast_fwd')} | "
-                   f"{f('ref_fwd')} | {f('torch_fwd')} | {f('fast_fb')} | {f('ref_fb')} | "
-                   f"{f('torch_fb')} | {ratio('fwd')} | {ratio('fb')} |")
+        out.append(
+            f"| {r['case']} | {r['dtype']} | {r['model']} | {f('fast_fwd')} | "
+            f"{f('ref_fwd')} | {f('torch_fwd')} | {f('fast_fb')} | {f('ref_fb')} | "
+            f"{f('torch_fb')} | {ratio('fwd')} | {ratio('fb')} |"
+        )
     return "\n".join(out)
 
 
@@ -157,15 +164,18 @@ def guard(repeat: int = 7, runs: int = 5, before: str | None = None) -> float:
     with rnn.blas_threads(1):
         for _ in range(runs):
             for name, layer in layers.items():
-                times[name].append(best_and_median(
-                    lambda: (layer.forward(x), layer.backward(dh)), repeat)[0])
+                times[name].append(best_and_median(lambda: (layer.forward(x), layer.backward(dh)), repeat)[0])
             times["torch"].append(best_and_median(tfb, repeat)[0])
-            print("LSTM fwd+bwd float32 1 thread: " + ", ".join(
-                f"{k} {1e3 * v[-1]:.2f} ms" for k, v in times.items()), flush=True)
+            print(
+                "LSTM fwd+bwd float32 1 thread: "
+                + ", ".join(f"{k} {1e3 * v[-1]:.2f} ms" for k, v in times.items()),
+                flush=True,
+            )
     best = {k: min(v) for k, v in times.items()}
-    print("best: " + ", ".join(f"{k} {1e3 * v:.2f} ms" for k, v in best.items()) + "; ratio to "
-          "torch " + ", ".join(f"{k} {best[k] / best['torch']:.2f}" for k in layers)
-          + " (target <= 2)")
+    print(
+        "best: " + ", ".join(f"{k} {1e3 * v:.2f} ms" for k, v in best.items()) + "; ratio to "
+        "torch " + ", ".join(f"{k} {best[k] / best['torch']:.2f}" for k in layers) + " (target <= 2)"
+    )
     return best["ours"] / best["torch"]
 
 
@@ -174,7 +184,6 @@ if __name__ == "__main__":
         args = sys.argv[2:]
         guard(*(int(a) for a in args[:2]), *args[2:3])
         sys.exit(0)
-    rows = main(int(sys.argv[1]) if len(sys.argv) > 1 else 7,
-                int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    rows = main(int(sys.argv[1]) if len(sys.argv) > 1 else 7, int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     print()
     print(markdown(rows))

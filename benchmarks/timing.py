@@ -1,4 +1,5 @@
 """The one timing helper the benchmark scripts share (run them from the repository root)."""
+
 from __future__ import annotations
 
 import statistics

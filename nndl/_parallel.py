@@ -5,6 +5,7 @@ the pieces of a batch in parallel.  The kernels use this where BLAS would not: a
 as one LeNet image's im2col GEMM runs on one core inside OpenBLAS.  Results do not depend on the
 number of threads: the pieces are fixed by the data, and partial sums are added in order.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,28 +35,32 @@ def _usable_cores() -> int:
     """Cores of the affinity mask, capped by the cgroup quota; read once (38 µs a call)."""
     try:
         cores = len(os.sched_getaffinity(0))
-    except AttributeError:                                 # macOS, Windows
+    except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
     quota = _cgroup_cpus()
     return cores if quota is None else max(1, min(cores, quota))
 
 
 #: cgroup v2's "quota period" file, then cgroup v1's quota and period files.
-_CGROUP_FILES = ("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
-                 "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+_CGROUP_FILES = (
+    "/sys/fs/cgroup/cpu.max",
+    "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+    "/sys/fs/cgroup/cpu/cpu.cfs_period_us",
+)
 
 
 def _cgroup_cpus() -> int | None:
     """Whole CPUs the cgroup CPU quota allows, or None when there is no quota."""
+
     def read(path):
         with open(path) as fh:
             return fh.read().split()
 
     try:
-        quota, period = read(_CGROUP_FILES[0])[:2]        # "max 100000" or "200000 100000"
+        quota, period = read(_CGROUP_FILES[0])[:2]  # "max 100000" or "200000 100000"
     except (OSError, ValueError):
         try:
-            quota, period = read(_CGROUP_FILES[1])[0], read(_CGROUP_FILES[2])[0]   # "-1": none
+            quota, period = read(_CGROUP_FILES[1])[0], read(_CGROUP_FILES[2])[0]  # "-1": none
         except (OSError, IndexError):
             return None
     if not (quota.isdigit() and period.isdigit()) or int(period) == 0:
@@ -77,7 +82,7 @@ def map_in_order(fn, items, threads: int):
     if _pool is None or _pool._max_workers < threads - 1:
         _pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="nndl")
     bounds = [len(items) * k // threads for k in range(threads + 1)]
-    groups = [items[bounds[k]:bounds[k + 1]] for k in range(threads)]
+    groups = [items[bounds[k] : bounds[k + 1]] for k in range(threads)]
     futures = [_pool.submit(lambda group: [fn(item) for item in group], group) for group in groups[1:]]
     results = [fn(item) for item in groups[0]]
     for future in futures:

@@ -1,4 +1,5 @@
 """Input checks shared by the public entry points: clear errors instead of deep NumPy tracebacks."""
+
 from __future__ import annotations
 
 import numbers
@@ -17,9 +18,7 @@ def as_real_array(x, name: str = "x") -> np.ndarray:
         return arr
     if arr.dtype.kind in "biu":
         return arr.astype(np.float64)
-    raise TypeError(
-        f"{name} must be a real numeric array (float, int or bool), got dtype {arr.dtype}"
-    )
+    raise TypeError(f"{name} must be a real numeric array (float, int or bool), got dtype {arr.dtype}")
 
 
 def require_ndim(arr: np.ndarray, allowed: tuple[int, ...], name: str, expected: str) -> None:
@@ -29,7 +28,7 @@ def require_ndim(arr: np.ndarray, allowed: tuple[int, ...], name: str, expected:
 
 
 #: Floats above this are not class labels (and float64 -> int64 would wrap them around).
-_LARGEST_LABEL = 2.0 ** 53
+_LARGEST_LABEL = 2.0**53
 
 
 def as_label_array(y, name: str = "y") -> np.ndarray:
@@ -37,7 +36,8 @@ def as_label_array(y, name: str = "y") -> np.ndarray:
 
     Integer and bool arrays are accepted, and so are floats whose values are whole numbers
     (``[0., 2., 1.]``).  Non-numeric input raises ``TypeError``; NaN, inf, fractional, negative
-    or absurdly large (> 2⁵³) labels raise ``ValueError``.  The shape is not checked here (use `require_ndim`).
+    or absurdly large (> 2⁵³) labels raise ``ValueError``.  The shape is not checked here (use
+    `require_ndim`).
     """
     arr = np.asarray(y)
     if arr.dtype.kind in "biu":
@@ -86,8 +86,13 @@ def require_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """
     if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        where = (f"row {index[0]} (index {index})" if arr.ndim > 1
-                 else f"index {index[0]}" if arr.ndim == 1 else "the scalar")
+        where = (
+            f"row {index[0]} (index {index})"
+            if arr.ndim > 1
+            else f"index {index[0]}"
+            if arr.ndim == 1
+            else "the scalar"
+        )
         raise ValueError(
             f"{name} must be finite; found {arr[index].item()!r} at {where}. "
             f"Remove or impute non-finite values first."

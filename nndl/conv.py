@@ -48,8 +48,8 @@ compute in the promoted dtype of input and weights, as `nndl.nn.Dense` does (a f
 given float32 images returns float64).  Layers do not scan each batch for NaN or inf (the
 training loop rejects non-finite data and losses); a NaN input reaches the output.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import functools
 import numbers
@@ -58,21 +58,50 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from . import _parallel
-from ._validation import as_count as _int, as_float_dtype, as_real_array
+from ._validation import as_count as _int
+from ._validation import as_float_dtype, as_real_array
 from .nn import Activation, Dense, Layer, Sequential
 
 __all__ = [
-    "rot180", "conv1d", "conv1d_reference", "convolve2d", "convolve2d_reference",
-    "correlate2d", "correlate2d_reference", "correlate2d_backward",
-    "correlate2d_backward_reference", "correlate2d_vectorized", "correlate2d_backward_vectorized", "im2col", "col2im", "output_size",
-    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
-    "max_pool2d_reference", "max_pool2d_backward_reference",
-    "avg_pool2d_reference", "avg_pool2d_backward_reference",
-    "Conv2D", "MaxPool2D", "AvgPool2D", "Subsampling", "Flatten", "Reshape",
-    "LENET_C3_TABLE", "LeNet5",
-    "draft_filter_grad_622", "draft_filter_grad_623", "draft_filter_grad_624",
-    "draft_bias_grad_625", "draft_conv_delta_621", "draft_pool_delta_629",
-    "draft_subsampling_grads_630", "FILTERS", "filter_kernel",
+    "rot180",
+    "conv1d",
+    "conv1d_reference",
+    "convolve2d",
+    "convolve2d_reference",
+    "correlate2d",
+    "correlate2d_reference",
+    "correlate2d_backward",
+    "correlate2d_backward_reference",
+    "correlate2d_vectorized",
+    "correlate2d_backward_vectorized",
+    "im2col",
+    "col2im",
+    "output_size",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "max_pool2d_reference",
+    "max_pool2d_backward_reference",
+    "avg_pool2d_reference",
+    "avg_pool2d_backward_reference",
+    "Conv2D",
+    "MaxPool2D",
+    "AvgPool2D",
+    "Subsampling",
+    "Flatten",
+    "Reshape",
+    "LENET_C3_TABLE",
+    "LeNet5",
+    "draft_filter_grad_622",
+    "draft_filter_grad_623",
+    "draft_filter_grad_624",
+    "draft_bias_grad_625",
+    "draft_conv_delta_621",
+    "draft_pool_delta_629",
+    "draft_subsampling_grads_630",
+    "FILTERS",
+    "filter_kernel",
 ]
 
 
@@ -89,8 +118,10 @@ def _pair(value, name: str, minimum: int) -> tuple[int, int]:
 def _images(x, name: str = "x") -> np.ndarray:
     x = as_real_array(x, name)
     if x.ndim != 4 or 0 in x.shape[1:]:
-        raise ValueError(f"{name} must have shape (N, C, H, W) (batch, channels, height, width) "
-                         f"with C, H, W >= 1, got shape {x.shape}")
+        raise ValueError(
+            f"{name} must have shape (N, C, H, W) (batch, channels, height, width) "
+            f"with C, H, W >= 1, got shape {x.shape}"
+        )
     return x
 
 
@@ -99,8 +130,10 @@ def _filters(w, x, name: str = "w") -> np.ndarray:
     if w.ndim != 4 or 0 in w.shape:
         raise ValueError(f"{name} must have shape (K, C, kh, kw) with every size >= 1, got shape {w.shape}")
     if w.shape[1] != x.shape[1]:
-        raise ValueError(f"{name} has C = {w.shape[1]} input channels but x of shape (N, C, H, W) = "
-                         f"{x.shape} has C = {x.shape[1]}")
+        raise ValueError(
+            f"{name} has C = {w.shape[1]} input channels but x of shape (N, C, H, W) = "
+            f"{x.shape} has C = {x.shape[1]}"
+        )
     return w
 
 
@@ -119,8 +152,10 @@ def _check_geometry(x_shape, kernel, padding):
     H, W = x_shape[2:]
     kh, kw = kernel
     if H + 2 * padding < kh or W + 2 * padding < kw:
-        raise ValueError(f"the kernel {kh}×{kw} is larger than the padded input "
-                         f"{H + 2 * padding}×{W + 2 * padding} (x has shape (N, C, H, W) = {tuple(x_shape)})")
+        raise ValueError(
+            f"the kernel {kh}×{kw} is larger than the padded input "
+            f"{H + 2 * padding}×{W + 2 * padding} (x has shape (N, C, H, W) = {tuple(x_shape)})"
+        )
 
 
 def _window(x_shape, kh, kw, stride, padding) -> "_Geometry":
@@ -161,8 +196,9 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
     size, kernel = _int(size, "size", 1), _int(kernel, "kernel", 1)
     stride, padding = _int(stride, "stride", 1), _int(padding, "padding", 0)
     if kernel > size + 2 * padding:
-        raise ValueError(f"the kernel ({kernel}) is larger than the padded input "
-                         f"(size + 2·padding = {size + 2 * padding})")
+        raise ValueError(
+            f"the kernel ({kernel}) is larger than the padded input (size + 2·padding = {size + 2 * padding})"
+        )
     return _out(size, kernel, stride, padding)
 
 
@@ -210,7 +246,7 @@ def conv1d_reference(x, f, mode: str = "narrow") -> np.ndarray:
         s = 0.0
         for k in range(1, m + 1):
             i = t - k + 1
-            if 1 <= i <= n:           # zero padding outside [1, n]
+            if 1 <= i <= n:  # zero padding outside [1, n]
                 s += f[k - 1] * x[i - 1]
         y.append(s)
     return np.array(y, dtype=np.result_type(x, f))
@@ -233,9 +269,9 @@ class _Geometry:
         self.x_shape, self.kh, self.kw, self.stride, self.padding = x_shape, kh, kw, s, p
         self.Ho, self.Wo = _out(H, kh, s, p), _out(W, kw, s, p)
         self.pitch = W + 2 * p
-        if s == 1:     # positions (1, L): one run; output row a starts at column a·pitch
+        if s == 1:  # positions (1, L): one run; output row a starts at column a·pitch
             self.grid, self.steps, self.row = (1, (self.Ho - 1) * self.pitch + self.Wo), (0, 1), self.pitch
-        else:          # positions (H′, W′), every one an output
+        else:  # positions (H′, W′), every one an output
             self.grid, self.steps, self.row = (self.Ho, self.Wo), (s * self.pitch, s), self.Wo
         self.L = self.grid[0] * self.grid[1]
         self.offsets = [i * self.pitch + j for i in range(kh) for j in range(kw)]
@@ -249,27 +285,31 @@ class _Geometry:
         if p == 0 and self.rows == H and x.flags.c_contiguous:
             return x.reshape(N, C, H * W)
         xf = np.zeros((N, C, self.rows, self.pitch), dtype=x.dtype)
-        xf[:, :, p:p + H, p:p + W] = x
+        xf[:, :, p : p + H, p : p + W] = x
         return xf.reshape(N, C, self.rows * self.pitch)
 
     def unpad(self, xf) -> np.ndarray:
         """The adjoint of `pad`: the (N, C, H, W) image part of flat images."""
         N, C, H, W = self.x_shape
         p = self.padding
-        return xf.reshape(N, C, self.rows, self.pitch)[:, :, p:p + H, p:p + W]
+        return xf.reshape(N, C, self.rows, self.pitch)[:, :, p : p + H, p : p + W]
 
     def windows(self, xf) -> np.ndarray:
         """Read-only view (N, C, kh, kw, *grid) of flat images: the im2col columns before the copy."""
         sN, sC, sp = xf.strides
-        return as_strided(xf, (*xf.shape[:2], self.kh, self.kw, *self.grid),
-                          (sN, sC, self.pitch * sp, sp, self.steps[0] * sp, self.steps[1] * sp),
-                          writeable=False)
+        return as_strided(
+            xf,
+            (*xf.shape[:2], self.kh, self.kw, *self.grid),
+            (sN, sC, self.pitch * sp, sp, self.steps[0] * sp, self.steps[1] * sp),
+            writeable=False,
+        )
 
     def positions(self, yf) -> np.ndarray:
         """View (N, K, H′, W′) of the output positions among the L columns of ``yf`` (N, K, L)."""
         sN, sK, sl = yf.strides
-        return as_strided(yf, (*yf.shape[:2], self.Ho, self.Wo), (sN, sK, self.row * sl, sl),
-                          writeable=yf.flags.writeable)
+        return as_strided(
+            yf, (*yf.shape[:2], self.Ho, self.Wo), (sN, sK, self.row * sl, sl), writeable=yf.flags.writeable
+        )
 
     def threads(self, K: int, products: int, itemsize: int) -> int:
         """Threads for the chunks of a batch: all cores when one image's share of the work
@@ -294,15 +334,18 @@ class _Geometry:
         """Add dcols (m, C·kh·kw, L) back into flat images dxf[batch]: one addition per kernel offset."""
         part = dxf[batch]
         m, C, sp = part.shape[0], part.shape[1], part.strides[-1]
-        if self.stride == 1:                             # plain slices: as_strided costs 3 µs a call
+        if self.stride == 1:  # plain slices: as_strided costs 3 µs a call
             dcols = dcols.reshape(m, C, self.kh * self.kw, self.L)
             for q, off in enumerate(self.offsets):
-                part[:, :, off:off + self.L] += dcols[:, :, q]
+                part[:, :, off : off + self.L] += dcols[:, :, q]
             return
         dcols = dcols.reshape(m, C, self.kh * self.kw, *self.grid)
-        for q, off in enumerate(self.offsets):           # one offset never meets a pixel twice
-            target = as_strided(part[..., off:], (m, C, *self.grid),
-                                (*part.strides[:2], self.steps[0] * sp, self.steps[1] * sp))
+        for q, off in enumerate(self.offsets):  # one offset never meets a pixel twice
+            target = as_strided(
+                part[..., off:],
+                (m, C, *self.grid),
+                (*part.strides[:2], self.steps[0] * sp, self.steps[1] * sp),
+            )
             target += dcols[:, :, q]
 
 
@@ -341,8 +384,10 @@ def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -
     cols = as_real_array(cols, "cols")
     N, R = x_shape[0], x_shape[1] * g.kh * g.kw
     if cols.shape != (N, R, g.Ho * g.Wo):
-        raise ValueError(f"cols must have shape (N, C·kh·kw, H′·W′) = {(N, R, g.Ho * g.Wo)} for "
-                         f"x_shape {x_shape}, got {cols.shape}")
+        raise ValueError(
+            f"cols must have shape (N, C·kh·kw, H′·W′) = {(N, R, g.Ho * g.Wo)} for "
+            f"x_shape {x_shape}, got {cols.shape}"
+        )
     full = np.zeros((N, R, g.L), dtype=cols.dtype)
     g.positions(full)[...] = cols.reshape(N, R, g.Ho, g.Wo)
     dxf = np.zeros((N, x_shape[1], g.rows * g.pitch), dtype=cols.dtype)
@@ -365,7 +410,7 @@ def _correlate(x, W2, g: _Geometry, b=None):
         np.copyto(cols, v[part])
         yf = np.matmul(W2, cols.reshape(n, R, g.L), out=_parallel.scratch("conv.y", (n, K, g.L), x.dtype))
         if bias is None:
-            np.copyto(y[part], g.positions(yf))            # drop the columns between output rows
+            np.copyto(y[part], g.positions(yf))  # drop the columns between output rows
         else:
             np.add(g.positions(yf), bias, out=y[part])
 
@@ -380,7 +425,7 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
     R = W2.shape[1]
     d = _parallel.scratch("conv.dy", (N, K, g.L), dy.dtype)
     d.fill(0)
-    g.positions(d)[...] = dy                               # δ of the dropped columns is 0
+    g.positions(d)[...] = dy  # δ of the dropped columns is 0
     v = g.windows(xf)
     # Without padding dx IS the flat array: then it must be a new one, never a scratch array
     # that the next backward pass (of any layer of this shape) would overwrite.
@@ -400,7 +445,7 @@ def _correlate_grads(dy, xf, W2, g: _Geometry):
 
     threads = g.threads(K, products=2, itemsize=xf.itemsize)
     dWs = _parallel.map_in_order(chunk, g.chunks(xf.itemsize), threads)
-    dW = functools.reduce(np.add, dWs) if dWs else np.zeros((K, R), dy.dtype)   # N = 0: no chunks
+    dW = functools.reduce(np.add, dWs) if dWs else np.zeros((K, R), dy.dtype)  # N = 0: no chunks
     dx = g.unpad(dxf)
     return (dx if fresh else dx.copy()), dW
 
@@ -417,10 +462,10 @@ def _conv_grads(d, cols, W2):
     if P >= 64:
         dcols = _parallel.scratch("conv.dcols", cols.shape, np.result_type(W2, d))
         return np.matmul(cols, d.transpose(0, 2, 1)).sum(axis=0).T, np.matmul(W2.T, d, out=dcols)
-    dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)          # (K, N·P)
+    dk = np.ascontiguousarray(d.transpose(1, 0, 2)).reshape(K, N * P)  # (K, N·P)
     R = cols.shape[1]
-    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, R)                        # (K, R)
-    dcols = (W2.T @ dk).reshape(R, N, P).transpose(1, 0, 2)                    # (N, R, P)
+    dW = dk @ cols.transpose(0, 2, 1).reshape(N * P, R)  # (K, R)
+    dcols = (W2.T @ dk).reshape(R, N, P).transpose(1, 0, 2)  # (N, R, P)
     return dW, dcols
 
 
@@ -429,8 +474,10 @@ def _squeeze2d(x, w):
     x, w = np.asarray(x), np.asarray(w)
     single = x.ndim == 2 and w.ndim == 2
     if (x.ndim == 2) != (w.ndim == 2):
-        raise ValueError(f"pass images x (N, C, H, W) with filters w (K, C, kh, kw), or one image "
-                         f"(H, W) with one kernel (kh, kw); got shapes {x.shape} and {w.shape}")
+        raise ValueError(
+            f"pass images x (N, C, H, W) with filters w (K, C, kh, kw), or one image "
+            f"(H, W) with one kernel (kh, kw); got shapes {x.shape} and {w.shape}"
+        )
     if single:
         x, w = x[None, None], w[None, None]
     return x, w, single
@@ -464,7 +511,7 @@ def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray
         for k in range(K):
             for s in range(Ho):
                 for t in range(Wo):
-                    window = xp[n, :, s * stride:s * stride + kh, t * stride:t * stride + kw]
+                    window = xp[n, :, s * stride : s * stride + kh, t * stride : t * stride + kw]
                     y[n, k, s, t] = np.sum(w[k] * window)
     return y[0, 0] if single else y
 
@@ -480,9 +527,9 @@ def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0) -> np.ndarra
     """
     x, w, single = _squeeze2d(x, w)
     x, w, g = _conv_args(x, w, stride, padding)
-    win = _windows_vectorized(x, g)                                # (N, C, H′, W′, kh, kw)
-    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))          # (N, H′, W′, K)
-    y = y.transpose(0, 3, 1, 2)                                    # (N, K, H′, W′)
+    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
+    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H′, W′, K)
+    y = y.transpose(0, 3, 1, 2)  # (N, K, H′, W′)
     return y[0, 0] if single else y
 
 
@@ -505,16 +552,16 @@ def correlate2d_backward_vectorized(dy, x, w, stride: int = 1, padding: int = 0)
     ``dy`` has the output's shape (N, K, H′, W′); checks as `correlate2d_backward`.
     """
     dy, x, w, g = _backward_args(dy, x, w, stride, padding)
-    win = _windows_vectorized(x, g)                                # (N, C, H′, W′, kh, kw)
-    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))        # (K, C, kh, kw)
+    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
+    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))  # (K, C, kh, kw)
     db = dy.sum(axis=(0, 2, 3))
-    dwin = np.tensordot(dy, w, axes=([1], [0])).transpose(0, 3, 4, 5, 1, 2)   # (N, C, kh, kw, H′, W′)
+    dwin = np.tensordot(dy, w, axes=([1], [0])).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H′, W′)
     p, s, (H, W) = g.padding, g.stride, x.shape[2:]
     dxp = np.zeros((*x.shape[:2], H + 2 * p, W + 2 * p), dtype=dwin.dtype)
     for i in range(g.kh):
         for j in range(g.kw):
-            dxp[:, :, i:i + s * g.Ho:s, j:j + s * g.Wo:s] += dwin[:, :, i, j]
-    return dxp[:, :, p:p + H, p:p + W].copy(), dw, db
+            dxp[:, :, i : i + s * g.Ho : s, j : j + s * g.Wo : s] += dwin[:, :, i, j]
+    return dxp[:, :, p : p + H, p : p + W].copy(), dw, db
 
 
 def convolve2d(x, w, mode: str = "valid") -> np.ndarray:
@@ -576,8 +623,12 @@ def correlate2d_backward(dy, x, w, stride: int = 1, padding: int = 0):
     """
     dy, x, w, g = _backward_args(dy, x, w, stride, padding)
     dtype = np.result_type(x, w, dy)
-    dx, dw = _correlate_grads(dy.astype(dtype, copy=False), g.pad(x.astype(dtype, copy=False)),
-                              w.reshape(len(w), -1).astype(dtype, copy=False), g)
+    dx, dw = _correlate_grads(
+        dy.astype(dtype, copy=False),
+        g.pad(x.astype(dtype, copy=False)),
+        w.reshape(len(w), -1).astype(dtype, copy=False),
+        g,
+    )
     return dx, dw.reshape(w.shape)
 
 
@@ -594,12 +645,16 @@ def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):
         for k in range(w.shape[0]):
             for s in range(g.Ho):
                 for t in range(g.Wo):
-                    sl = (n, slice(None), slice(s * stride, s * stride + kh),
-                          slice(t * stride, t * stride + kw))
+                    sl = (
+                        n,
+                        slice(None),
+                        slice(s * stride, s * stride + kh),
+                        slice(t * stride, t * stride + kw),
+                    )
                     dw[k] += dy[n, k, s, t] * xp[sl]
                     dxp[sl] += dy[n, k, s, t] * w[k]
     H, W = x.shape[2:]
-    return dxp[:, :, padding:padding + H, padding:padding + W].copy(), dw
+    return dxp[:, :, padding : padding + H, padding : padding + W].copy(), dw
 
 
 # ----------------------------------------------------------------------- classic filters
@@ -628,14 +683,14 @@ def filter_kernel(name: str, size: int = 3) -> np.ndarray:
         raise ValueError(f"unknown filter {name!r}; choose one of {FILTERS}")
     size = _int(size, "size", 1)
     if name == "mean":
-        return np.full((size, size), 1.0 / size ** 2)
+        return np.full((size, size), 1.0 / size**2)
     b = _binomial(size)
     if name == "gaussian":
         return np.outer(b, b) / b.sum() ** 2
     if size < 3 or size % 2 == 0:
         raise ValueError(f"edge filters need an odd size >= 3, got {size}")
-    d = np.convolve(_binomial(size - 2), [1.0, 0.0, -1.0])   # flipped by ⊗ into a forward difference
-    k = np.outer(b, d) / (b.sum() * -np.dot(np.arange(size), d))   # a unit ramp gives 1
+    d = np.convolve(_binomial(size - 2), [1.0, 0.0, -1.0])  # flipped by ⊗ into a forward difference
+    k = np.outer(b, d) / (b.sum() * -np.dot(np.arange(size), d))  # a unit ramp gives 1
     return k if name == "edge-x" else k.T.copy()
 
 
@@ -644,8 +699,9 @@ def _pool_shape(x_shape, size):
     """Checked ``size`` and the pooled (H′, W′) = (H // size, W // size) of images ``x_shape``."""
     size = _int(size, "size", 1)
     if x_shape[2] < size or x_shape[3] < size:
-        raise ValueError(f"pooling size {size} is larger than the maps: x has shape (N, C, H, W) = "
-                         f"{tuple(x_shape)}")
+        raise ValueError(
+            f"pooling size {size} is larger than the maps: x has shape (N, C, H, W) = {tuple(x_shape)}"
+        )
     return size, x_shape[2] // size, x_shape[3] // size
 
 
@@ -654,15 +710,19 @@ def _pooled(a, x_shape, size, name: str) -> np.ndarray:
     a = as_real_array(a, name)
     expected = (*x_shape[:2], x_shape[2] // size, x_shape[3] // size)
     if a.shape != expected:
-        raise ValueError(f"{name} must have the pooled shape (N, C, H // size, W // size) = {expected}, "
-                         f"got {a.shape}")
+        raise ValueError(
+            f"{name} must have the pooled shape (N, C, H // size, W // size) = {expected}, got {a.shape}"
+        )
     return a
 
 
 def _slices(size, Ho, Wo):
     """The size² strided slices (one per window offset) covering the pooled region."""
-    return [(i, j, (Ellipsis, slice(i, i + size * Ho, size), slice(j, j + size * Wo, size)))
-            for i in range(size) for j in range(size)]
+    return [
+        (i, j, (Ellipsis, slice(i, i + size * Ho, size), slice(j, j + size * Wo, size)))
+        for i in range(size)
+        for j in range(size)
+    ]
 
 
 def max_pool2d(x, size: int = 2) -> np.ndarray:
@@ -692,9 +752,9 @@ def max_pool2d_backward(dy, x, out, size: int = 2) -> np.ndarray:
     H, W = x.shape[2:]
     dtype = np.result_type(x, dy)
     if H == size * Ho and W == size * Wo:
-        dx = np.empty(x.shape, dtype=dtype)          # the slices below cover every pixel
+        dx = np.empty(x.shape, dtype=dtype)  # the slices below cover every pixel
     else:
-        dx = np.zeros(x.shape, dtype=dtype)          # rows/columns beyond the last region get 0
+        dx = np.zeros(x.shape, dtype=dtype)  # rows/columns beyond the last region get 0
     sl = _slices(size, Ho, Wo)
     taken = None
     for n, (_, _, s) in enumerate(sl):
@@ -702,7 +762,7 @@ def max_pool2d_backward(dy, x, out, size: int = 2) -> np.ndarray:
         if taken is None:
             taken = hit.copy() if len(sl) > 1 else hit
         else:
-            np.greater(hit, taken, out=hit)          # hit and not yet taken: the first maximum
+            np.greater(hit, taken, out=hit)  # hit and not yet taken: the first maximum
             if n < len(sl) - 1:
                 np.logical_or(taken, hit, out=taken)
         np.multiply(dy, hit, out=dx[s])
@@ -748,7 +808,7 @@ def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
         for c in range(C):
             for s in range(Ho):
                 for t in range(Wo):
-                    out[n, c, s, t] = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size].max()
+                    out[n, c, s, t] = x[n, c, s * size : (s + 1) * size, t * size : (t + 1) * size].max()
     return out
 
 
@@ -763,7 +823,7 @@ def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
         for c in range(C):
             for s in range(Ho):
                 for t in range(Wo):
-                    r = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size]
+                    r = x[n, c, s * size : (s + 1) * size, t * size : (t + 1) * size]
                     i, j = np.unravel_index(np.argmax(r), r.shape)
                     dx[n, c, s * size + i, t * size + j] += dy[n, c, s, t]
     return dx
@@ -779,7 +839,7 @@ def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
         for c in range(C):
             for s in range(Ho):
                 for t in range(Wo):
-                    out[n, c, s, t] = x[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size].mean()
+                    out[n, c, s, t] = x[n, c, s * size : (s + 1) * size, t * size : (t + 1) * size].mean()
     return out
 
 
@@ -794,7 +854,7 @@ def avg_pool2d_backward_reference(dy, x_shape, size: int = 2) -> np.ndarray:
         for c in range(C):
             for s in range(Ho):
                 for t in range(Wo):
-                    dx[n, c, s * size:(s + 1) * size, t * size:(t + 1) * size] += dy[n, c, s, t] / size ** 2
+                    dx[n, c, s * size : (s + 1) * size, t * size : (t + 1) * size] += dy[n, c, s, t] / size**2
     return dx
 
 
@@ -804,8 +864,10 @@ def _table(table, C: int, K: int) -> np.ndarray | None:
         return None
     t = np.asarray(table)
     if t.shape != (C, K):
-        raise ValueError(f"table must be a boolean (in_channels, out_channels) = ({C}, {K}) array "
-                         f"with T[p, k] = 1 when map k uses input map p (6.9), got shape {t.shape}")
+        raise ValueError(
+            f"table must be a boolean (in_channels, out_channels) = ({C}, {K}) array "
+            f"with T[p, k] = 1 when map k uses input map p (6.9), got shape {t.shape}"
+        )
     t = t.astype(bool)
     if not t.any(axis=0).all():
         raise ValueError("every output map needs at least one input map in the table")
@@ -827,8 +889,18 @@ class Conv2D(Layer):
 
     regularized = ("W",)
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride: int = 1,
-                 padding: int = 0, table=None, init: str = "lecun", rng=None, dtype=np.float64):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride: int = 1,
+        padding: int = 0,
+        table=None,
+        init: str = "lecun",
+        rng=None,
+        dtype=np.float64,
+    ):
         super().__init__()
         dtype = as_float_dtype(dtype)
         self.in_channels = _int(in_channels, "in_channels", 1)
@@ -840,7 +912,11 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         shape = (self.out_channels, self.in_channels, kh, kw)
         self.mask = None if self.table is None else self.table.T[:, :, None, None]
-        fan_in = (self.in_channels if self.table is None else self.table.sum(axis=0)[:, None, None, None]) * kh * kw
+        fan_in = (
+            (self.in_channels if self.table is None else self.table.sum(axis=0)[:, None, None, None])
+            * kh
+            * kw
+        )
         rng = np.random.default_rng(rng)
         if init == "lecun":
             a = 2.4 / fan_in
@@ -865,8 +941,11 @@ class Conv2D(Layer):
 
     def output_shape(self, hw):
         kh, kw = self.kernel_size
-        return (self.out_channels, output_size(hw[0], kh, self.stride, self.padding),
-                output_size(hw[1], kw, self.stride, self.padding))
+        return (
+            self.out_channels,
+            output_size(hw[0], kh, self.stride, self.padding),
+            output_size(hw[1], kw, self.stride, self.padding),
+        )
 
     def _weights(self):
         W = self.params["W"]
@@ -875,11 +954,13 @@ class Conv2D(Layer):
     def forward(self, x):
         x = _images(x)
         if x.shape[1] != self.in_channels:
-            raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.in_channels}, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"{self!r} expects input of shape (N, C, H, W) with C = {self.in_channels}, "
+                f"got shape {x.shape}"
+            )
         W, b = self._weights(), self.params["b"]
         g = _window(x.shape, *self.kernel_size, self.stride, self.padding)
-        dtype = np.result_type(x, W, b)                     # as Dense's x @ W.T + b
+        dtype = np.result_type(x, W, b)  # as Dense's x @ W.T + b
         W2 = W.reshape(self.out_channels, -1).astype(dtype, copy=False)
         y, xf = _correlate(x.astype(dtype, copy=False), W2, g, b)
         self._cache = (g, xf, W2)
@@ -890,9 +971,11 @@ class Conv2D(Layer):
         dy = as_real_array(dy, "dy")
         expected = (g.x_shape[0], self.out_channels, g.Ho, g.Wo)
         if dy.shape != expected:
-            raise ValueError(f"Conv2D.backward: dy must have the shape of the output (N, K, H', W') = "
-                             f"{expected}, got {dy.shape}")
-        dtype = np.result_type(xf, dy)                      # as Dense's dy @ W
+            raise ValueError(
+                f"Conv2D.backward: dy must have the shape of the output (N, K, H', W') = "
+                f"{expected}, got {dy.shape}"
+            )
+        dtype = np.result_type(xf, dy)  # as Dense's dy @ W
         if dtype != xf.dtype:
             xf, W2 = xf.astype(dtype), W2.astype(dtype)
         dx, dW = _correlate_grads(dy.astype(dtype, copy=False), xf, W2, g)
@@ -907,8 +990,7 @@ class Conv2D(Layer):
         extra = "" if self.table is None else f", table={int(self.table.sum())} links"
         s = "" if self.stride == 1 else f", stride={self.stride}"
         p = "" if self.padding == 0 else f", padding={self.padding}"
-        return (f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
-                f"{s}{p}{extra})")
+        return f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}{s}{p}{extra})"
 
 
 class _Pool(Layer):
@@ -986,18 +1068,19 @@ class Subsampling(Layer):
     def forward(self, x):
         x = _images(x)
         if x.shape[1] != self.channels:
-            raise ValueError(f"{self!r} expects input of shape (N, C, H, W) with C = {self.channels}, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"{self!r} expects input of shape (N, C, H, W) with C = {self.channels}, got shape {x.shape}"
+            )
         w, b = self.params["w"], self.params["b"]
-        down = avg_pool2d(x.astype(np.result_type(x, w, b), copy=False), self.size)   # as Dense
+        down = avg_pool2d(x.astype(np.result_type(x, w, b), copy=False), self.size)  # as Dense
         self._cache = (x.shape, down)
         return down * w[:, None, None] + b[:, None, None]
 
     def backward(self, dy):
         shape, down = self._cached("_cache")
         dy = self._check_dy(dy, down.shape, "Subsampling")
-        self.grads["w"] = np.einsum("nchw,nchw->c", down, dy)        # (6.30)
-        self.grads["b"] = dy.sum(axis=(0, 2, 3))                      # (6.31)
+        self.grads["w"] = np.einsum("nchw,nchw->c", down, dy)  # (6.30)
+        self.grads["b"] = dy.sum(axis=(0, 2, 3))  # (6.31)
         g = dy * self.params["w"][:, None, None]
         return avg_pool2d_backward(g, shape, self.size, g.dtype)
 
@@ -1011,8 +1094,9 @@ class Flatten(Layer):
     def forward(self, x):
         x = as_real_array(x, "x")
         if x.ndim < 2:
-            raise ValueError(f"Flatten expects x of shape (N, ...) with at least 2 dimensions, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"Flatten expects x of shape (N, ...) with at least 2 dimensions, got shape {x.shape}"
+            )
         self._shape = x.shape
         return x.reshape(x.shape[0], int(np.prod(x.shape[1:])))
 
@@ -1047,8 +1131,10 @@ class Reshape(Layer):
         if x.ndim == 2 and x.shape[1] == size:
             self._in = x.shape
             return x.reshape((x.shape[0],) + self.shape)
-        raise ValueError(f"expected images of shape (N, {', '.join(map(str, self.shape))}) or rows "
-                         f"(N, {size}), got shape {x.shape}")
+        raise ValueError(
+            f"expected images of shape (N, {', '.join(map(str, self.shape))}) or rows "
+            f"(N, {size}), got shape {x.shape}"
+        )
 
     def backward(self, dy):
         shape = self._cached("_in")
@@ -1070,7 +1156,7 @@ for _k in range(6):
 for _k, _ps in enumerate(([0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5])):
     LENET_C3_TABLE[_ps, 12 + _k] = True
 LENET_C3_TABLE[:, 15] = True
-LENET_C3_TABLE.flags.writeable = False          # a constant: Conv2D copies what it is given
+LENET_C3_TABLE.flags.writeable = False  # a constant: Conv2D copies what it is given
 del _k, _ps
 
 
@@ -1089,20 +1175,32 @@ class LeNet5(Sequential):
     images or (N, 1024) rows, so `nndl.nn.fit` trains it directly.
     """
 
-    def __init__(self, num_classes: int = 10, rng=None, dtype=np.float64, table=LENET_C3_TABLE,
-                 activation: str = "tanh") -> None:
+    def __init__(
+        self,
+        num_classes: int = 10,
+        rng=None,
+        dtype=np.float64,
+        table=LENET_C3_TABLE,
+        activation: str = "tanh",
+    ) -> None:
         dtype = as_float_dtype(dtype)
         rng = np.random.default_rng(rng)
         act = lambda: Activation(activation)  # noqa: E731
         layers = [
             Reshape((1, 32, 32)),
-            Conv2D(1, 6, 5, rng=rng, dtype=dtype), act(),                   # C1
-            Subsampling(6, 2, dtype=dtype), act(),                          # S2
-            Conv2D(6, 16, 5, table=table, rng=rng, dtype=dtype), act(),     # C3
-            Subsampling(16, 2, dtype=dtype), act(),                         # S4
-            Conv2D(16, 120, 5, rng=rng, dtype=dtype), act(),                # C5
+            Conv2D(1, 6, 5, rng=rng, dtype=dtype),
+            act(),  # C1
+            Subsampling(6, 2, dtype=dtype),
+            act(),  # S2
+            Conv2D(6, 16, 5, table=table, rng=rng, dtype=dtype),
+            act(),  # C3
+            Subsampling(16, 2, dtype=dtype),
+            act(),  # S4
+            Conv2D(16, 120, 5, rng=rng, dtype=dtype),
+            act(),  # C5
             Flatten(),
-            Dense(120, 84, init="glorot", rng=rng, dtype=dtype), act(),     # F6
+            Dense(120, 84, init="glorot", rng=rng, dtype=dtype),
+            act(),  # F6
             Dense(84, _int(num_classes, "num_classes", 2), init="glorot", rng=rng, dtype=dtype),
         ]
         super().__init__(layers)
@@ -1127,10 +1225,10 @@ class LeNet5(Sequential):
                 units = int(np.prod(shape))
                 if isinstance(layer, Conv2D):
                     params = layer.num_trainable
-                    conns = params * shape[1] * shape[2]              # every weight used at every position
+                    conns = params * shape[1] * shape[2]  # every weight used at every position
                 else:
                     params = layer.num_trainable
-                    conns = units * (layer.size ** 2 + 1)             # 4 inputs + bias per unit
+                    conns = units * (layer.size**2 + 1)  # 4 inputs + bias per unit
                 rows.append((self.names[i], repr(layer), shape, params, conns))
             elif isinstance(layer, Dense):
                 shape = (layer.out_features,)
@@ -1182,8 +1280,10 @@ def _filter_grad_args(X, delta, u, v):
     u, v = _int(u, "u", 1), _int(v, "v", 1)
     expected = (delta.shape[0] + u - 1, delta.shape[1] + v - 1)
     if X.shape != expected:
-        raise ValueError(f"X must have shape (w_l + u − 1, h_l + v − 1) = {expected} for delta of "
-                         f"shape (w_l, h_l) = {delta.shape} and a {u}×{v} filter, got {X.shape}")
+        raise ValueError(
+            f"X must have shape (w_l + u − 1, h_l + v − 1) = {expected} for delta of "
+            f"shape (w_l, h_l) = {delta.shape} and a {u}×{v} filter, got {X.shape}"
+        )
     return X, delta, u, v
 
 
@@ -1192,8 +1292,10 @@ def _down_shape(fprime_shape, size, name: str, delta_shape):
     size = _int(size, "size", 1)
     expected = (fprime_shape[0] // size, fprime_shape[1] // size)
     if delta_shape != expected:
-        raise ValueError(f"{name} must have shape (H // size, W // size) = {expected} for maps of "
-                         f"shape (H, W) = {fprime_shape} and size {size}, got {delta_shape}")
+        raise ValueError(
+            f"{name} must have shape (H // size, W // size) = {expected} for maps of "
+            f"shape (H, W) = {fprime_shape} and size {size}, got {delta_shape}"
+        )
     return size
 
 
@@ -1229,8 +1331,10 @@ def draft_filter_grad_623(X, delta, u: int, v: int, corrected: bool = True) -> n
                     else:
                         r, c = (u - i) - s, (v - j) - t
                     if not (1 <= r <= X.shape[0] and 1 <= c <= X.shape[1]):
-                        raise IndexError(f"(6.23) as printed asks for X[{r}, {c}] (1-based) at "
-                                         f"i={i}, j={j}, s={s}, t={t}: outside 1..{X.shape[0]}")
+                        raise IndexError(
+                            f"(6.23) as printed asks for X[{r}, {c}] (1-based) at "
+                            f"i={i}, j={j}, s={s}, t={t}: outside 1..{X.shape[0]}"
+                        )
                     g[i - 1, j - 1] += X[r - 1, c - 1] * rd[s - 1, t - 1]
     return g
 
@@ -1257,9 +1361,9 @@ def draft_conv_delta_621(fprime_Z, delta_next, w_next: float, size: int = 2) -> 
     size = _down_shape(fprime_Z.shape, size, "delta_next", delta_next.shape)
     if isinstance(w_next, (bool, np.bool_)) or not isinstance(w_next, numbers.Real):
         raise TypeError(f"w_next must be a real number (the weight w^(l+1,k)), got {w_next!r}")
-    up = np.kron(w_next * delta_next, np.ones((size, size))) / size ** 2
+    up = np.kron(w_next * delta_next, np.ones((size, size))) / size**2
     out = np.zeros_like(fprime_Z, dtype=np.result_type(fprime_Z, up))
-    out[:up.shape[0], :up.shape[1]] = up
+    out[: up.shape[0], : up.shape[1]] = up
     return fprime_Z * out
 
 
@@ -1267,7 +1371,8 @@ def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) 
     """(6.29) corrected (erratum 55): δ^(l,k) = f′(Z^(l,k)) ⊙ Σ_{q: T_kq=1} δ^(l+1,q) ⊗̃ rot180(W^(l+1,q,k)).
 
     ``deltas_next`` (Q, h, w): the next (convolutional) layer's δ maps of one sample;
-    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans; ``fprime_Z`` (h + u − 1, w + v − 1)."""
+    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans;
+    ``fprime_Z`` (h + u − 1, w + v − 1)."""
     fprime_Z = _map(fprime_Z, "fprime_Z")
     deltas_next, W_next = as_real_array(deltas_next, "deltas_next"), as_real_array(W_next, "W_next")
     if deltas_next.ndim != 3 or 0 in deltas_next.shape:
@@ -1279,7 +1384,9 @@ def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) 
         raise ValueError(f"W_next has Q = {Q} maps but deltas_next (Q, h, w) has Q = {deltas_next.shape[0]}")
     expected = (deltas_next.shape[1] + W_next.shape[2] - 1, deltas_next.shape[2] + W_next.shape[3] - 1)
     if fprime_Z.shape != expected:
-        raise ValueError(f"fprime_Z must have shape (h + u − 1, w + v − 1) = {expected}, got {fprime_Z.shape}")
+        raise ValueError(
+            f"fprime_Z must have shape (h + u − 1, w + v − 1) = {expected}, got {fprime_Z.shape}"
+        )
     k = _int(k, "k", 0)
     if k >= P:
         raise ValueError(f"k must index one of the P = {P} input maps (0..{P - 1}), got {k}")

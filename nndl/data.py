@@ -7,19 +7,30 @@ Arrays are batch first: ``X`` is ``(N, D)`` float64 and class labels ``y`` are i
 The real datasets (`load_digits`, `load_iris`, `load_breast_cancer`) are the copies bundled with
 scikit-learn, which is imported only when a loader is called, so ``import nndl.data`` stays light.
 """
+
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
 
-from ._validation import as_count as _count, as_real_array, require_finite
+from ._validation import as_count as _count
+from ._validation import as_real_array, require_finite
 
 __all__ = [
-    "make_linear_regression", "make_polynomial_regression", "polynomial_features", "legendre_features",
-    "make_blobs", "split", "standardize",
-    "load_digits", "load_iris", "load_breast_cancer",
-    "resize_bilinear", "load_digits_32", "read_idx",
+    "make_linear_regression",
+    "make_polynomial_regression",
+    "polynomial_features",
+    "legendre_features",
+    "make_blobs",
+    "split",
+    "standardize",
+    "load_digits",
+    "load_iris",
+    "load_breast_cancer",
+    "resize_bilinear",
+    "load_digits_32",
+    "read_idx",
 ]
 
 
@@ -63,7 +74,7 @@ def make_polynomial_regression(n: int, degree: int = 3, noise: float = 0.1, rng=
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"x_range must be (low, high) with finite low < high, got {x_range!r}")
     rng = np.random.default_rng(rng)
-    coef = rng.standard_normal(degree + 1)           # a_0, ..., a_degree
+    coef = rng.standard_normal(degree + 1)  # a_0, ..., a_degree
     x = rng.uniform(lo, hi, size=n)
     y = np.polynomial.polynomial.polyval(x, coef)
     if noise > 0:
@@ -144,7 +155,13 @@ def split(X, y, fractions=(0.6, 0.2, 0.2), rng=None):
             f"X and y must have the same number of samples; got X of shape {X.shape} and y of shape {y.shape}"
         )
     fr = np.asarray(fractions, dtype=np.float64)
-    if fr.ndim != 1 or fr.size == 0 or np.any(~np.isfinite(fr)) or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0):
+    if (
+        fr.ndim != 1
+        or fr.size == 0
+        or np.any(~np.isfinite(fr))
+        or np.any(fr < 0)
+        or not np.isclose(fr.sum(), 1.0)
+    ):
         raise ValueError(f"fractions must be non-negative numbers that add up to 1, got {fractions!r}")
     n = X.shape[0]
     bounds = np.rint(np.cumsum(fr) / fr.sum() * n).astype(np.int64)
@@ -197,7 +214,10 @@ def _sklearn_dataset(name: str):
 
 
 def load_digits():
-    """Handwritten digits 0–9 (scikit-learn's copy of the UCI set): X (1797, 64) 8×8 pixels in 0..16, y (1797,)."""
+    """Handwritten digits 0–9 (scikit-learn's copy of the UCI set).
+
+    X (1797, 64): 8×8 pixels in 0..16; y (1797,).
+    """
     return _sklearn_dataset("load_digits")
 
 
@@ -287,8 +307,10 @@ def read_idx(path) -> np.ndarray:
         raise ValueError(f"{path}: not an IDX file (it must start with two zero bytes)")
     code, ndim = raw[2], raw[3]
     if code not in _IDX_DTYPES:
-        raise ValueError(f"{path}: unknown IDX type code 0x{code:02X}; expected one of "
-                         f"{', '.join(f'0x{c:02X}' for c in _IDX_DTYPES)}")
+        raise ValueError(
+            f"{path}: unknown IDX type code 0x{code:02X}; expected one of "
+            f"{', '.join(f'0x{c:02X}' for c in _IDX_DTYPES)}"
+        )
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, {ndim} dimensions)")
@@ -296,7 +318,9 @@ def read_idx(path) -> np.ndarray:
     dtype = np.dtype(_IDX_DTYPES[code])
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"{path}: the header announces shape {shape} ({expected} bytes of data) "
-                         f"but the file holds {len(raw) - header} bytes after the header")
+        raise ValueError(
+            f"{path}: the header announces shape {shape} ({expected} bytes of data) "
+            f"but the file holds {len(raw) - header} bytes after the header"
+        )
     data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
     return data.astype(dtype.newbyteorder("="))

@@ -14,6 +14,7 @@ A reader works out the closed form and asks::
 `check` never prints the expected value; on a wrong answer it says whether the shape or the
 value is off.  `keys()` lists the exercises, optionally for one chapter.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,7 +34,7 @@ class Exercise:
     """One checkable question: ``make()`` builds its data, ``solve(data)`` the expected answer."""
 
     chapter: int
-    exercise: str            # the chapter exercise it belongs to, e.g. "4.3"
+    exercise: str  # the chapter exercise it belongs to, e.g. "4.3"
     question: str
     make: Callable[[], dict]
     solve: Callable[[dict], Any]
@@ -69,11 +70,11 @@ def _largest_finite_exp(d):
     real = np.dtype(d["dtype"]).type
     lo, hi = real(0.0), real(1.0)
     with np.errstate(over="ignore"):
-        while np.isfinite(np.exp(hi)):                       # bracket: exp(lo) finite, exp(hi) not
+        while np.isfinite(np.exp(hi)):  # bracket: exp(lo) finite, exp(hi) not
             lo, hi = hi, real(2 * hi)
         while True:
             mid = real(lo + (hi - lo) / 2)
-            if mid <= lo or mid >= hi:                       # lo and hi are neighbours on the grid
+            if mid <= lo or mid >= hi:  # lo and hi are neighbours on the grid
                 return float(lo)
             if np.isfinite(np.exp(mid)):
                 lo = mid
@@ -118,7 +119,7 @@ def _momentum_terminal(d):
 def _ch3_ridge():
     r = _rng(31)
     X = r.normal(size=(20, 2))
-    X = np.column_stack([X, X[:, 0]])                     # a duplicated feature: XᵀX singular
+    X = np.column_stack([X, X[:, 0]])  # a duplicated feature: XᵀX singular
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.3 + 0.1 * r.normal(size=20)
     return {"X": X, "y": y, "lam": 0.1}
 
@@ -128,14 +129,14 @@ def _ridge_by_augmented_least_squares(d):
     X, y, lam = d["X"], d["y"], d["lam"]
     N, D = X.shape
     X_hat = np.column_stack([np.ones(N), X])
-    penalty_rows = np.sqrt(N * lam) * np.eye(D + 1)[1:]     # √(Nλ)·w, the bias not penalised
+    penalty_rows = np.sqrt(N * lam) * np.eye(D + 1)[1:]  # √(Nλ)·w, the bias not penalised
     A = np.vstack([X_hat, penalty_rows])
     rhs = np.concatenate([y, np.zeros(D)])
     return np.linalg.lstsq(A, rhs, rcond=None)[0]
 
 
 def _ch3_two_class():
-    return {"W": _rng(33).normal(size=(3, 2))}           # columns: w_0, w_1 (no bias)
+    return {"W": _rng(33).normal(size=(3, 2))}  # columns: w_0, w_1 (no bias)
 
 
 def _logistic_weights_from_softmax(d):
@@ -161,8 +162,12 @@ def _ch4_bound(d):
 
 def _ch4_scaled():
     d = _ch4_data()
-    return {"X_hat": d["X_hat"], "y": d["y"], "a": 7.5,
-            "w_final": perceptron.perceptron(d["X_hat"], d["y"]).w}
+    return {
+        "X_hat": d["X_hat"],
+        "y": d["y"],
+        "a": 7.5,
+        "w_final": perceptron.perceptron(d["X_hat"], d["y"]).w,
+    }
 
 
 def _scaled_run_weights(d):
@@ -183,8 +188,14 @@ def _ch5_logits():
 
 def _ch5_symmetric():
     r = _rng(52)
-    return {"sizes": (4, 5, 3), "value": 0.1, "lr": 0.5, "steps": 20,
-            "X": r.normal(size=(30, 4)), "labels": r.integers(0, 3, size=30)}
+    return {
+        "sizes": (4, 5, 3),
+        "value": 0.1,
+        "lr": 0.5,
+        "steps": 20,
+        "X": r.normal(size=(30, 4)),
+        "labels": r.integers(0, 3, size=30),
+    }
 
 
 def _distinct_hidden_units(model, tol: float = 1e-10) -> int:
@@ -217,8 +228,8 @@ def _xor_one_hidden_unit_best(_):
     S = 20_000
     w, b = r.normal(scale=3.0, size=(2, S)), r.normal(scale=3.0, size=S)
     v, c = r.normal(scale=3.0, size=(S, 2)), r.normal(scale=3.0, size=(S, 2))
-    h = np.tanh(X @ w + b)                                     # (4, S): the hidden unit
-    scores = h[:, :, None] * v + c                             # (4, S, 2): the two outputs
+    h = np.tanh(X @ w + b)  # (4, S): the hidden unit
+    scores = h[:, :, None] * v + c  # (4, S, 2): the two outputs
     correct = (scores.argmax(axis=2) == labels[:, None]).sum(axis=0)
     return int(correct.max())
 
@@ -250,8 +261,7 @@ def _stacked_kernel(d):
     images = _rng(620).normal(size=(2, 12, 12))
     basis = np.eye(25).reshape(25, 5, 5)
     A = np.vstack([np.column_stack([conv.convolve2d(x, e).ravel() for e in basis]) for x in images])
-    target = np.concatenate([conv.convolve2d(conv.convolve2d(x, d["f1"]), d["f2"]).ravel()
-                             for x in images])
+    target = np.concatenate([conv.convolve2d(conv.convolve2d(x, d["f1"]), d["f2"]).ravel() for x in images])
     return np.linalg.lstsq(A, target, rcond=None)[0].reshape(5, 5)
 
 
@@ -262,7 +272,7 @@ def _pool_shift_changed(_):
     all of them are pooled (as 2×4 strips, a zero column on the left) and the changes counted."""
     orders = np.array(list(itertools.permutations(range(1, 7))), dtype=float)
     strips = np.zeros((len(orders), 1, 2, 4))
-    strips[:, 0, :, 1:] = orders.reshape(-1, 2, 3)           # columns 1..3; R is columns 2..3
+    strips[:, 0, :, 1:] = orders.reshape(-1, 2, 3)  # columns 1..3; R is columns 2..3
     shifted = np.zeros_like(strips)
     shifted[..., 1:] = strips[..., :-1]
     before, after = conv.max_pool2d(strips), conv.max_pool2d(shifted)
@@ -279,26 +289,36 @@ def _s2_connections(_):
 # ------------------------------------------------------------------------------------ chapter 7
 def _ch7_step():
     r = _rng(71)
-    return {"W": 0.5 * r.normal(size=(3, 4)), "U": 0.5 * r.normal(size=(4, 4)),
-            "b": 0.1 * r.normal(size=4), "x_t": r.normal(size=3), "h_prev": r.normal(size=4)}
+    return {
+        "W": 0.5 * r.normal(size=(3, 4)),
+        "U": 0.5 * r.normal(size=(4, 4)),
+        "b": 0.1 * r.normal(size=4),
+        "x_t": r.normal(size=3),
+        "h_prev": r.normal(size=4),
+    }
 
 
 def _ch7_gru():
     r = _rng(73)
     D, H, T = 3, 4, 6
-    return {"W_c": 0.5 * r.normal(size=(D, H)), "U_c": 0.5 * r.normal(size=(H, H)),
-            "b_c": 0.1 * r.normal(size=H), "W_rz": 0.5 * r.normal(size=(D, 2 * H)),
-            "U_rz": 0.5 * r.normal(size=(H, 2 * H)), "xs": r.normal(size=(T, D)), "gate_bias": 50.0}
+    return {
+        "W_c": 0.5 * r.normal(size=(D, H)),
+        "U_c": 0.5 * r.normal(size=(H, H)),
+        "b_c": 0.1 * r.normal(size=H),
+        "W_rz": 0.5 * r.normal(size=(D, 2 * H)),
+        "U_rz": 0.5 * r.normal(size=(H, 2 * H)),
+        "xs": r.normal(size=(T, D)),
+        "gate_bias": 50.0,
+    }
 
 
 def _gru_forced_last_state(d):
     """Run `rnn.GRU` with the reset-gate bias +gate_bias and the update-gate bias −gate_bias."""
     D, H = d["W_c"].shape
     gru = rnn.GRU(D, H)
-    gru.params["W"][...] = np.hstack([d["W_rz"], d["W_c"]])        # blocks [r, z, h̃]
+    gru.params["W"][...] = np.hstack([d["W_rz"], d["W_c"]])  # blocks [r, z, h̃]
     gru.params["U"][...] = np.hstack([d["U_rz"], d["U_c"]])
-    gru.params["b"][...] = np.concatenate([np.full(H, d["gate_bias"]), np.full(H, -d["gate_bias"]),
-                                           d["b_c"]])
+    gru.params["b"][...] = np.concatenate([np.full(H, d["gate_bias"]), np.full(H, -d["gate_bias"]), d["b_c"]])
     return gru.forward(d["xs"][None])[0, -1]
 
 
@@ -309,110 +329,224 @@ def _srn_step_jacobian(d):
 
 EXERCISES: dict[str, Exercise] = {
     "ch1.threshold_functions": Exercise(
-        1, "1.1", "How many of the 16 Boolean functions of two binary inputs can one threshold unit "
+        1,
+        "1.1",
+        "How many of the 16 Boolean functions of two binary inputs can one threshold unit "
         "(output 1 when w1·x1 + w2·x2 + b > 0, else 0) compute?",
-        lambda: {"n_inputs": 2}, _threshold_functions),
+        lambda: {"n_inputs": 2},
+        _threshold_functions,
+    ),
     "ch1.mlp_parameters": Exercise(
-        1, "1.2", "The number of weights and biases of a fully connected network with the given layer "
+        1,
+        "1.2",
+        "The number of weights and biases of a fully connected network with the given layer "
         "sizes (inputs first).",
-        lambda: {"sizes": (784, 100, 10)}, lambda d: nn.mlp(d["sizes"], rng=0).num_params),
+        lambda: {"sizes": (784, 100, 10)},
+        lambda d: nn.mlp(d["sizes"], rng=0).num_params,
+    ),
     "ch1.exp_overflow_float32": Exercise(
-        1, "1.3", "The largest logit x for which exp(x) is still finite in single precision (float32), "
+        1,
+        "1.3",
+        "The largest logit x for which exp(x) is still finite in single precision (float32), "
         "to at least two decimals.",
-        lambda: {"dtype": "float32"}, _largest_finite_exp, rtol=5e-5),
+        lambda: {"dtype": "float32"},
+        _largest_finite_exp,
+        rtol=5e-5,
+    ),
     "ch2.quadratic_gradient": Exercise(
-        2, "2.1", "Gradient of f(x) = xᵀAx at the given x (denominator layout, shape (4,)).",
-        _ch2_quadratic, lambda d: numerical_gradient(lambda v: v @ d["A"] @ v, d["x"].copy())),
+        2,
+        "2.1",
+        "Gradient of f(x) = xᵀAx at the given x (denominator layout, shape (4,)).",
+        _ch2_quadratic,
+        lambda d: numerical_gradient(lambda v: v @ d["A"] @ v, d["x"].copy()),
+    ),
     "ch2.hadamard_jacobian": Exercise(
-        2, "2.2", "Jacobian of f(x) = x ⊙ x at the given x (shape (6, 6)).",
+        2,
+        "2.2",
+        "Jacobian of f(x) = x ⊙ x at the given x (shape (6, 6)).",
         lambda: {"x": _rng(22).normal(size=6)},
-        lambda d: numerical_jacobian(lambda v: v * v, d["x"].copy())),
+        lambda d: numerical_jacobian(lambda v: v * v, d["x"].copy()),
+    ),
     "ch2.softmax_temperature_jacobian": Exercise(
-        2, "2.3", "Jacobian of softmax(x / T) at the given x and T, denominator layout (5, 5).",
+        2,
+        "2.3",
+        "Jacobian of softmax(x / T) at the given x and T, denominator layout (5, 5).",
         _ch2_softmax_T,
-        lambda d: numerical_jacobian(lambda v: functions.softmax(v / d["T"]), d["x"].copy())),
+        lambda d: numerical_jacobian(lambda v: functions.softmax(v / d["T"]), d["x"].copy()),
+    ),
     "ch2.log_softmax_jacobian": Exercise(
-        2, "2.4", "Jacobian of log softmax(x) at the given x in the book's denominator layout (4, 4).",
+        2,
+        "2.4",
+        "Jacobian of log softmax(x) at the given x in the book's denominator layout (4, 4).",
         lambda: {"x": _rng(24).normal(size=4)},
-        lambda d: numerical_jacobian(functions.log_softmax, d["x"].copy())),
+        lambda d: numerical_jacobian(functions.log_softmax, d["x"].copy()),
+    ),
     "ch3.ridge_solution": Exercise(
-        3, "3.1", "The ridge minimiser ŵ = b ⊕ w of (1/N)‖X̂ŵ − y‖² + λ‖w‖² (bias not penalised), shape (4,).",
-        _ch3_ridge, _ridge_by_augmented_least_squares),
+        3,
+        "3.1",
+        "The ridge minimiser ŵ = b ⊕ w of (1/N)‖X̂ŵ − y‖² + λ‖w‖² (bias not penalised), shape (4,).",
+        _ch3_ridge,
+        _ridge_by_augmented_least_squares,
+    ),
     "ch3.best_learning_rate": Exercise(
-        3, "3.2", "The fixed learning rate λ* minimising max(|1 − λμ|, |1 − λL|) for the given μ, L.",
-        lambda: {"mu": 0.4, "L": 10.0}, lambda d: _worst_factor_argmin(d)[0], rtol=1e-5),
+        3,
+        "3.2",
+        "The fixed learning rate λ* minimising max(|1 − λμ|, |1 − λL|) for the given μ, L.",
+        lambda: {"mu": 0.4, "L": 10.0},
+        lambda d: _worst_factor_argmin(d)[0],
+        rtol=1e-5,
+    ),
     "ch3.best_rate_factor": Exercise(
-        3, "3.2", "The worst per-step error factor at λ*, for the given μ, L.",
-        lambda: {"mu": 0.4, "L": 10.0}, lambda d: _worst_factor_argmin(d)[1], rtol=1e-5),
+        3,
+        "3.2",
+        "The worst per-step error factor at λ*, for the given μ, L.",
+        lambda: {"mu": 0.4, "L": 10.0},
+        lambda d: _worst_factor_argmin(d)[1],
+        rtol=1e-5,
+    ),
     "ch3.two_class_logistic_weights": Exercise(
-        3, "3.3", "The weight vector w of logistic regression with σ(wᵀx) = P(y = 1 | x) of two-class "
+        3,
+        "3.3",
+        "The weight vector w of logistic regression with σ(wᵀx) = P(y = 1 | x) of two-class "
         "softmax regression whose weight vectors w_0, w_1 are the columns of W (shape (3,)).",
-        _ch3_two_class, _logistic_weights_from_softmax),
+        _ch3_two_class,
+        _logistic_weights_from_softmax,
+    ),
     "ch3.momentum_terminal_step": Exercise(
-        3, "3.4", "The limit of the momentum step Δθ_t for a constant gradient g (shape (2,)).",
-        lambda: {"g": np.array([0.5, -1.0]), "lr": 0.1, "rho": 0.9}, _momentum_terminal),
+        3,
+        "3.4",
+        "The limit of the momentum step Δθ_t for a constant gradient g (shape (2,)).",
+        lambda: {"g": np.array([0.5, -1.0]), "lr": 0.1, "rho": 0.9},
+        _momentum_terminal,
+    ),
     "ch4.scaled_weights": Exercise(
-        4, "4.1", "The final weights of Algorithm 4.1 (samples in the given order) on the inputs a·X_hat, "
+        4,
+        "4.1",
+        "The final weights of Algorithm 4.1 (samples in the given order) on the inputs a·X_hat, "
         "given w_final, the final weights of the run on X_hat (shape (3,)).",
-        _ch4_scaled, _scaled_run_weights),
+        _ch4_scaled,
+        _scaled_run_weights,
+    ),
     "ch4.xor_separable": Exercise(
-        4, "4.2", "Are the four XOR points linearly separable (True or False)?",
-        lambda: {"X": perceptron.make_xor()[0], "y": perceptron.make_xor()[1]}, _xor_separable),
+        4,
+        "4.2",
+        "Are the four XOR points linearly separable (True or False)?",
+        lambda: {"X": perceptron.make_xor()[0], "y": perceptron.make_xor()[1]},
+        _xor_separable,
+    ),
     "ch4.margin": Exercise(
-        4, "4.3", "The margin γ (Definition 4.1) of the augmented data X_hat, labels y, for the direction w.",
-        _ch4_data, lambda d: perceptron.margin(d["X_hat"], d["y"], d["w"])),
+        4,
+        "4.3",
+        "The margin γ (Definition 4.1) of the augmented data X_hat, labels y, for the direction w.",
+        _ch4_data,
+        lambda d: perceptron.margin(d["X_hat"], d["y"], d["w"]),
+    ),
     "ch4.mistake_bound": Exercise(
-        4, "4.3", "The bound R²/γ² of Theorem 4.1 for X_hat, y and the separating direction w.",
-        _ch4_data, _ch4_bound),
+        4,
+        "4.3",
+        "The bound R²/γ² of Theorem 4.1 for X_hat, y and the separating direction w.",
+        _ch4_data,
+        _ch4_bound,
+    ),
     "ch5.tanh_max_derivative": Exercise(
-        5, "5.1", "The largest value of tanh′(x) over all real x.",
-        lambda: {}, lambda d: float(np.max(functions.tanh_derivative(np.linspace(-5, 5, 100001))))),
+        5,
+        "5.1",
+        "The largest value of tanh′(x) over all real x.",
+        lambda: {},
+        lambda d: float(np.max(functions.tanh_derivative(np.linspace(-5, 5, 100001)))),
+    ),
     "ch5.symmetric_hidden_units": Exercise(
-        5, "5.2", "A tanh network with the given layer sizes starts with every weight and bias equal to "
+        5,
+        "5.2",
+        "A tanh network with the given layer sizes starts with every weight and bias equal to "
         "`value` and takes `steps` full-batch gradient-descent steps (rate `lr`) on X, labels. How many "
         "different hidden units (incoming weights, bias and outgoing weights) does it have afterwards?",
-        _ch5_symmetric, _symmetric_hidden_units),
+        _ch5_symmetric,
+        _symmetric_hidden_units,
+    ),
     "ch5.output_delta": Exercise(
-        5, "5.3", "∂J/∂Z for the mean softmax cross-entropy of the logits Z (rows) and labels (shape (5, 4)).",
-        _ch5_logits, _mean_softmax_ce_grad),
+        5,
+        "5.3",
+        "∂J/∂Z for the mean softmax cross-entropy of the logits Z (rows) and labels (shape (5, 4)).",
+        _ch5_logits,
+        _mean_softmax_ce_grad,
+    ),
     "ch5.xor_one_hidden_unit": Exercise(
-        5, "5.4", "The largest number of the four XOR points that a 2-1-2 network (one tanh hidden unit, "
+        5,
+        "5.4",
+        "The largest number of the four XOR points that a 2-1-2 network (one tanh hidden unit, "
         "two output scores) classifies correctly, over all weights.",
-        lambda: {}, _xor_one_hidden_unit_best),
+        lambda: {},
+        _xor_one_hidden_unit_best,
+    ),
     "ch6.output_size": Exercise(
-        6, "6.1", "The output side of an H × H map after a k × k filter with stride S and padding P.",
+        6,
+        "6.1",
+        "The output side of an H × H map after a k × k filter with stride S and padding P.",
         lambda: {"H": 28, "k": 3, "S": 2, "P": 1},
-        lambda d: _out_side(d["H"], d["k"], d["S"], d["P"])),
+        lambda d: _out_side(d["H"], d["k"], d["S"], d["P"]),
+    ),
     "ch6.same_padding": Exercise(
-        6, "6.1", "The zero padding P that keeps an H × H map H × H under a k × k filter with stride 1.",
-        lambda: {"H": 32, "k": 5}, _same_padding),
+        6,
+        "6.1",
+        "The zero padding P that keeps an H × H map H × H under a k × k filter with stride 1.",
+        lambda: {"H": 32, "k": 5},
+        _same_padding,
+    ),
     "ch6.stacked_kernel": Exercise(
-        6, "6.2", "The 5 × 5 kernel f with (x ⊗ f1) ⊗ f2 = x ⊗ f for narrow true convolutions ⊗ (6.2).",
-        _ch6_filters, _stacked_kernel),
+        6,
+        "6.2",
+        "The 5 × 5 kernel f with (x ⊗ f1) ⊗ f2 = x ⊗ f for narrow true convolutions ⊗ (6.2).",
+        _ch6_filters,
+        _stacked_kernel,
+    ),
     "ch6.c3_params_without_table": Exercise(
-        6, "6.3", "The trainable parameters of LeNet-5's C3 if every C3 map read all six S2 maps.",
-        lambda: {}, lambda d: conv.Conv2D(6, 16, 5).num_trainable),
+        6,
+        "6.3",
+        "The trainable parameters of LeNet-5's C3 if every C3 map read all six S2 maps.",
+        lambda: {},
+        lambda d: conv.Conv2D(6, 16, 5).num_trainable,
+    ),
     "ch6.lenet_s2": Exercise(
-        6, "6.3", "LeNet-5's S2 (6 maps, 2 × 2 subsampling of 28 × 28): (connections, trainable parameters).",
-        lambda: {}, _s2_connections),
+        6,
+        "6.3",
+        "LeNet-5's S2 (6 maps, 2 × 2 subsampling of 28 × 28): (connections, trainable parameters).",
+        lambda: {},
+        _s2_connections,
+    ),
     "ch6.pool_shift_changed": Exercise(
-        6, "6.4", "For an image of independent, continuously distributed pixels: the probability that a "
+        6,
+        "6.4",
+        "For an image of independent, continuously distributed pixels: the probability that a "
         "2 × 2 max-pooling output (not at the left edge) changes when the image moves one pixel right.",
-        lambda: {}, _pool_shift_changed),
+        lambda: {},
+        _pool_shift_changed,
+    ),
     "ch7.one_step_jacobian": Exercise(
-        7, "7.1", "∂h_t/∂h_{t−1} of one tanh SRN step h_t = tanh(h_prev @ U + x_t @ W + b) (code layout), "
+        7,
+        "7.1",
+        "∂h_t/∂h_{t−1} of one tanh SRN step h_t = tanh(h_prev @ U + x_t @ W + b) (code layout), "
         "in denominator layout, shape (4, 4).",
-        _ch7_step, _srn_step_jacobian),
+        _ch7_step,
+        _srn_step_jacobian,
+    ),
     "ch7.param_counts": Exercise(
-        7, "7.2", "The parameters of SRN(D, H), LSTM(D, H) with peepholes and GRU(D, H) for D = 64, H = 128, "
+        7,
+        "7.2",
+        "The parameters of SRN(D, H), LSTM(D, H) with peepholes and GRU(D, H) for D = 64, H = 128, "
         "biases included: (srn, lstm, gru).",
         lambda: {"D": 64, "H": 128},
-        lambda d: tuple(cls(d["D"], d["H"]).num_params for cls in (rnn.SRN, rnn.LSTM, rnn.GRU))),
+        lambda d: tuple(cls(d["D"], d["H"]).num_params for cls in (rnn.SRN, rnn.LSTM, rnn.GRU)),
+    ),
     "ch7.gru_as_srn": Exercise(
-        7, "7.3", "The last hidden state h_T (h_0 = 0, code layout) of a GRU on the sequence xs whose reset-gate "
+        7,
+        "7.3",
+        "The last hidden state h_T (h_0 = 0, code layout) of a GRU on the sequence xs whose reset-gate "
         "bias is +gate_bias and update-gate bias −gate_bias; its candidate block has the weights W_c, U_c, "
         "b_c and its gates W_rz, U_rz (shape (4,)).",
-        _ch7_gru, _gru_forced_last_state),
+        _ch7_gru,
+        _gru_forced_last_state,
+    ),
 }
 
 
@@ -458,7 +592,11 @@ def _compare(answer, value, ex: Exercise) -> tuple[bool, str]:
         return False, "the answer contains NaN or infinity"
     if np.allclose(got, want, rtol=ex.rtol, atol=ex.atol):
         return True, ""
-    if want.ndim == 2 and want.shape[0] == want.shape[1] and np.allclose(got.T, want, rtol=ex.rtol, atol=ex.atol):
+    if (
+        want.ndim == 2
+        and want.shape[0] == want.shape[1]
+        and np.allclose(got.T, want, rtol=ex.rtol, atol=ex.atol)
+    ):
         return False, "that is the transpose: check the layout (the book uses the denominator layout)"
     return False, "the shape is right but the values are not"
 

@@ -12,6 +12,7 @@ Derivatives follow the draft's *denominator layout*: for f: R^p -> R^q the Jacob
 with entry (i, j) = d f_j / d x_i (2.19).  For the elementwise functions and softmax the Jacobian
 is symmetric, so the layout only matters in `nndl.gradcheck` and in later chapters.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,12 +20,21 @@ import numpy as np
 from ._validation import as_real_array, require_ndim
 
 __all__ = [
-    "logistic", "logistic_derivative", "logistic_jacobian",
-    "tanh", "tanh_derivative",
-    "relu", "relu_derivative",
-    "softplus", "softplus_derivative",
-    "logsumexp", "softmax", "log_softmax", "softmax_jacobian",
-    "elementwise_jacobian", "ACTIVATIONS",
+    "logistic",
+    "logistic_derivative",
+    "logistic_jacobian",
+    "tanh",
+    "tanh_derivative",
+    "relu",
+    "relu_derivative",
+    "softplus",
+    "softplus_derivative",
+    "logsumexp",
+    "softmax",
+    "log_softmax",
+    "softmax_jacobian",
+    "elementwise_jacobian",
+    "ACTIVATIONS",
 ]
 
 
@@ -132,7 +142,7 @@ def log_softmax(x, axis: int = -1):
     x = as_real_array(x)
     _check_axis(x, axis, "log_softmax")
     _, shifted = _shift_by_max(x, axis)
-    with np.errstate(divide="ignore", invalid="ignore"):   # an all −inf slice: NaN (0/0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an all −inf slice: NaN (0/0)
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 

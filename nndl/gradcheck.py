@@ -10,6 +10,7 @@ whose truncation error is O(h²) (the forward difference's is O(h)), while round
 Layouts follow the draft: the gradient of a scalar f has the shape of its argument (2.18), and
 the Jacobian of f: R^p -> R^q is p x q with entry (i, j) = ∂f_j/∂x_i (denominator layout, 2.19).
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,8 +22,13 @@ from . import _parallel
 from ._validation import as_real_array, require_finite
 
 __all__ = [
-    "numerical_gradient", "numerical_jacobian", "relative_error",
-    "finite_difference_errors", "converted_copy", "layer_gradient_errors", "check_layer",
+    "numerical_gradient",
+    "numerical_jacobian",
+    "relative_error",
+    "finite_difference_errors",
+    "converted_copy",
+    "layer_gradient_errors",
+    "check_layer",
 ]
 
 
@@ -87,7 +93,7 @@ def numerical_jacobian(f, x, h: float = 1e-6):
     x = _check_inputs(f, x, h)
     q = np.asarray(f(x)).size
     jac = np.empty((x.size, q))
-    for i, idx in enumerate(np.ndindex(x.shape)):          # row-major order, as x.reshape(-1)
+    for i, idx in enumerate(np.ndindex(x.shape)):  # row-major order, as x.reshape(-1)
         fp, fm = _central_pair(f, x, idx, h)
         if fp.size != q:
             raise ValueError(f"f changed its output size from {q} to {fp.size} when x was perturbed")
@@ -135,6 +141,7 @@ def finite_difference_errors(f, derivative, x0: float, steps):
 # A conformance check in the style of scikit-learn's check_estimator: any object with the layer
 # protocol of `nndl.nn` (params, grads, forward, backward; recurrent layers take h0/c0).
 
+
 def converted_copy(model, dtype):
     """A deep copy of a layer (or a `nndl.nn.Sequential` of them) with params and grads of ``dtype``.
 
@@ -148,7 +155,7 @@ def converted_copy(model, dtype):
         for layer in getattr(obj, "layers", ()):
             convert(layer)
         for attr in ("params", "grads"):
-            arrays = getattr(obj, "__dict__", {}).get(attr)   # not Sequential's merged views
+            arrays = getattr(obj, "__dict__", {}).get(attr)  # not Sequential's merged views
             if isinstance(arrays, dict):
                 for k, v in arrays.items():
                     arrays[k] = np.asarray(v, dtype=dtype)
@@ -156,8 +163,10 @@ def converted_copy(model, dtype):
     convert(model)
     left = sorted(k for k, v in model.params.items() if v.dtype != dtype)
     if left:
-        raise TypeError(f"could not convert the parameters {left} of {model!r} to {dtype}; "
-                        f"build the model with dtype={dtype.name}")
+        raise TypeError(
+            f"could not convert the parameters {left} of {model!r} to {dtype}; "
+            f"build the model with dtype={dtype.name}"
+        )
     return model
 
 
@@ -217,8 +226,9 @@ def layer_gradient_errors(layer, x, dy, entries=None, rng=0, h: float = 1e-6, **
 def _arrays_held(obj, found=None, seen=None) -> list:
     """Every ndarray reachable from ``obj`` through attributes, dicts, lists and tuples."""
     found, seen = ([], set()) if found is None else (found, seen)
-    if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType,
-                                           types.BuiltinFunctionType, types.MethodType)):
+    if id(obj) in seen or isinstance(
+        obj, (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+    ):
         return found
     seen.add(id(obj))
     if isinstance(obj, np.ndarray):
@@ -255,7 +265,7 @@ def check_layer(layer, x, *, tol: float = 1e-6, entries=None, seed=0, **state) -
     The message names the layer and the failed property.
     """
     name, text = type(layer).__name__, repr(layer)
-    one_line = text.startswith(name + "(") and "\n" not in text     # not LeNet5's long repr
+    one_line = text.startswith(name + "(") and "\n" not in text  # not LeNet5's long repr
     who = f"check_layer({text if one_line else name})"
 
     def require(ok, prop, detail):
@@ -264,10 +274,16 @@ def check_layer(layer, x, *, tol: float = 1e-6, entries=None, seed=0, **state) -
 
     missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
     require(not missing, "protocol", f"lacks {missing}")
-    require(isinstance(layer.params, dict) and isinstance(layer.grads, dict), "protocol",
-            "params and grads must be dicts name -> array")
-    require(set(layer.params) == set(layer.grads), "protocol",
-            f"params {sorted(layer.params)} and grads {sorted(layer.grads)} have different keys")
+    require(
+        isinstance(layer.params, dict) and isinstance(layer.grads, dict),
+        "protocol",
+        "params and grads must be dicts name -> array",
+    )
+    require(
+        set(layer.params) == set(layer.grads),
+        "protocol",
+        f"params {sorted(layer.params)} and grads {sorted(layer.grads)} have different keys",
+    )
     rng = np.random.default_rng(seed)
     x = as_real_array(x, "x")
     state = {k: as_real_array(v, k) for k, v in state.items()}
@@ -280,53 +296,91 @@ def check_layer(layer, x, *, tol: float = 1e-6, entries=None, seed=0, **state) -
         y = layer.forward(x, **state)
         dy = other(y) if dy is None else dy
         out = {"output": y, "dx": layer.backward(dy)}
-        require(set(layer.grads) == set(layer.params), "protocol", f"after backward, grads "
-                f"has the keys {sorted(layer.grads)}, params {sorted(layer.params)}")
+        require(
+            set(layer.grads) == set(layer.params),
+            "protocol",
+            f"after backward, grads has the keys {sorted(layer.grads)}, params {sorted(layer.params)}",
+        )
         out.update({f"grads[{k!r}]": v for k, v in layer.grads.items()})
         out.update({f"d{k}": _state_grad(layer, k) for k in state})
         return out, dy
 
     first, dy = call(layer, x, state)
     params = layer.params
-    expected_shapes = {"dx": x.shape, **{f"grads[{k!r}]": p.shape for k, p in params.items()},
-                       **{f"d{k}": v.shape for k, v in state.items()}}
+    expected_shapes = {
+        "dx": x.shape,
+        **{f"grads[{k!r}]": p.shape for k, p in params.items()},
+        **{f"d{k}": v.shape for k, v in state.items()},
+    }
     for name, shape in expected_shapes.items():
-        require(np.shape(first[name]) == shape, "shape", f"{name} has shape "
-                f"{np.shape(first[name])}, expected {shape}")
+        require(
+            np.shape(first[name]) == shape,
+            "shape",
+            f"{name} has shape {np.shape(first[name])}, expected {shape}",
+        )
     dtype = np.result_type(x, *params.values())
     for name in ("output", "dx"):
-        require(first[name].dtype == dtype, "dtype", f"{name} is {first[name].dtype}, expected "
-                f"{dtype} (x's dtype {x.dtype} promoted with the parameters)")
+        require(
+            first[name].dtype == dtype,
+            "dtype",
+            f"{name} is {first[name].dtype}, expected "
+            f"{dtype} (x's dtype {x.dtype} promoted with the parameters)",
+        )
     kept = {k: np.array(v, copy=True) for k, v in first.items()}
 
     second, _ = call(layer, other(x), {k: other(v) for k, v in state.items()})
     for name, value in first.items():
-        require(np.array_equal(value, kept[name]), "aliasing",
-                f"{name} of the first call was changed by a second call")
-        require(np.shape(second[name]) == np.shape(value) and second[name].dtype == value.dtype,
-                "stable output", f"{name} changed from {value.dtype}{np.shape(value)} to "
-                f"{second[name].dtype}{np.shape(second[name])} for input of the same shape")
+        require(
+            np.array_equal(value, kept[name]),
+            "aliasing",
+            f"{name} of the first call was changed by a second call",
+        )
+        require(
+            np.shape(second[name]) == np.shape(value) and second[name].dtype == value.dtype,
+            "stable output",
+            f"{name} changed from {value.dtype}{np.shape(value)} to "
+            f"{second[name].dtype}{np.shape(second[name])} for input of the same shape",
+        )
     held = list(second.items()) + [("an array the layer holds", a) for a in _arrays_held(layer)]
     held += [("a scratch array", a) for a in getattr(_parallel._local, "arrays", {}).values()]
     for name, value in first.items():
         for where, other_array in held:
-            require(not np.shares_memory(value, other_array), "aliasing", f"{name} of the first "
-                    f"call shares memory with {where} after a second call")
+            require(
+                not np.shares_memory(value, other_array),
+                "aliasing",
+                f"{name} of the first call shares memory with {where} after a second call",
+            )
 
     third, _ = call(layer, x, state, dy)
     for name, value in kept.items():
-        require(np.array_equal(third[name], value), "repeatability",
-                f"{name} differs between two calls with the same input")
+        require(
+            np.array_equal(third[name], value),
+            "repeatability",
+            f"{name} differs between two calls with the same input",
+        )
 
     wide = converted_copy(layer, np.float64)
-    errors = layer_gradient_errors(wide, x.astype(np.float64), dy.astype(np.float64), entries,
-                                   rng, **{k: v.astype(np.float64) for k, v in state.items()})
+    errors = layer_gradient_errors(
+        wide,
+        x.astype(np.float64),
+        dy.astype(np.float64),
+        entries,
+        rng,
+        **{k: v.astype(np.float64) for k, v in state.items()},
+    )
     worst = max(errors, key=errors.get)
-    require(errors[worst] < tol, "gradient", f"the gradient of {worst!r} has relative error "
-            f"{errors[worst]:.2e} >= {tol:g} against central differences (all: {errors})")
+    require(
+        errors[worst] < tol,
+        "gradient",
+        f"the gradient of {worst!r} has relative error "
+        f"{errors[worst]:.2e} >= {tol:g} against central differences (all: {errors})",
+    )
 
     narrow = converted_copy(layer, np.float32)
     single, _ = call(narrow, x.astype(np.float32), {k: v.astype(np.float32) for k, v in state.items()})
     for name, value in single.items():
-        require(value.dtype == np.float32, "dtype",
-                f"{name} is {value.dtype} for a float32 layer on float32 input")
+        require(
+            value.dtype == np.float32,
+            "dtype",
+            f"{name} is {value.dtype} for a float32 layer on float32 input",
+        )

@@ -20,6 +20,7 @@ float64 and start at zero, as the draft initialises w₀ = 0: ``init(D)`` create
 `fit`, ``loss`` and ``fit_normal_equations`` call it on first use with D taken from X.
 For a scalar output (linear and logistic regression) b is a 0-d array.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -27,13 +28,23 @@ import numbers
 import numpy as np
 
 from . import functions as F
-from . import losses
-from . import optim
-from ._validation import (as_count, as_label_array, as_real_array, check_finite_arrays,
-                          check_finite_scores, check_loss, require_finite)
+from . import losses, optim
+from ._validation import (
+    as_count,
+    as_label_array,
+    as_real_array,
+    check_finite_arrays,
+    check_finite_scores,
+    check_loss,
+    require_finite,
+)
 
 __all__ = [
-    "add_bias_feature", "LinearRegression", "LogisticRegression", "SoftmaxRegression", "fit",
+    "add_bias_feature",
+    "LinearRegression",
+    "LogisticRegression",
+    "SoftmaxRegression",
+    "fit",
 ]
 
 
@@ -101,7 +112,10 @@ class _LinearModel:
         return self.params["w"].shape[0] if "w" in self.params else None
 
     def _ready(self, X, init: bool, name: str = "X") -> np.ndarray:
-        """Check X (N, D), finite, against the parameters; create them first if ``init`` and there are none."""
+        """Check X (N, D), finite, against the parameters.
+
+        Creates the parameters first if ``init`` and there are none.
+        """
         X = require_finite(_check_X(X, name), name)
         if self.n_features is None:
             if not init:
@@ -141,15 +155,16 @@ class _LinearModel:
         y = self._check_y(X, y)
         return self._data_loss(X, y)
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, value: bool = True,
-                        z: np.ndarray | None = None) -> float | None:
+    def _loss_and_grads(
+        self, X: np.ndarray, y: np.ndarray, value: bool = True, z: np.ndarray | None = None
+    ) -> float | None:
         """Fill grads (and return J if ``value``) for checked X, y: one product each way, no loop.
 
         ``z``: the scores ``self._scores(X)`` if the caller has them already.
         """
         w = self.params["w"]
         z = self._scores(X) if z is None else z
-        g = self._output_grad(y, z)                      # ∂(mean loss)/∂z, shape of z
+        g = self._output_grad(y, z)  # ∂(mean loss)/∂z, shape of z
         self.grads["w"][...] = X.T @ g + 2.0 * self.l2 * w
         self.grads["b"][...] = g.sum(axis=0)
         return float(self._output_loss(y, z)) + self.penalty() if value else None
@@ -236,7 +251,8 @@ class LogisticRegression(_LinearModel):
         if arr.dtype.kind in "biuf" and np.any((arr != 0) & (arr != 1)):
             values = np.unique(arr)
             raise ValueError(
-                f"LogisticRegression needs binary labels {yname} in {{0, 1}}; got the values {values[:10].tolist()}"
+                f"LogisticRegression needs binary labels {yname} in {{0, 1}}; "
+                f"got the values {values[:10].tolist()}"
                 " (for ±1 labels pass (y + 1) // 2; for more classes use SoftmaxRegression)"
             )
         y = as_label_array(y, yname)
@@ -271,8 +287,11 @@ class SoftmaxRegression(_LinearModel):
     """
 
     def __init__(self, num_classes: int, l2: float = 0.0) -> None:
-        if (isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, numbers.Integral)
-                or num_classes < 2):
+        if (
+            isinstance(num_classes, (bool, np.bool_))
+            or not isinstance(num_classes, numbers.Integral)
+            or num_classes < 2
+        ):
             raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
         super().__init__(l2)
         self.num_classes = int(num_classes)
@@ -309,8 +328,19 @@ class SoftmaxRegression(_LinearModel):
 
 
 # ---------------------------------------------------------------------------- training loop
-def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y_val=None,
-        patience=None, metric=None):
+def fit(
+    model,
+    X,
+    y,
+    optimizer,
+    epochs,
+    batch_size=None,
+    rng=None,
+    X_val=None,
+    y_val=None,
+    patience=None,
+    metric=None,
+):
     """Train ``model`` with ``optimizer`` on mini-batches for up to ``epochs`` epochs; returns a history.
 
     Each epoch visits every sample once in mini-batches from `nndl.optim.minibatches`: batch GD
@@ -371,7 +401,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
     if metric is not None:
         history["val_metric"] = []
     best_val, best_params = np.inf, None
-    last_finite, limit = None, np.inf                  # for the divergence checks
+    last_finite, limit = None, np.inf  # for the divergence checks
 
     def checked_scores(Xb, where: str) -> np.ndarray:
         z = model._scores(Xb)
@@ -393,7 +423,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
         train = float(model._output_loss(y, checked_scores(X, where))) + model.penalty()
         last_finite = check_loss(train, where=where, last_finite=last_finite, limit=limit)
         if epoch == 0:
-            limit = 1e12 * max(1.0, abs(train))       # an explosion, whatever the data's scale
+            limit = 1e12 * max(1.0, abs(train))  # an explosion, whatever the data's scale
         history["train_loss"].append(train)
         if not has_val:
             return False
@@ -406,7 +436,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, rng=None, X_val=None, y
             if patience is not None:
                 best_params = {k: v.copy() for k, v in model.params.items()}
         best = history["best_epoch"]
-        since_best = epoch + 1 if best is None else epoch - best   # None: every val_loss was NaN
+        since_best = epoch + 1 if best is None else epoch - best  # None: every val_loss was NaN
         return patience is not None and since_best >= patience
 
     optim._train_epochs(train_step, record, n, batch_size, epochs, rng)

@@ -23,6 +23,7 @@ floating dtype of the prediction (float32 stays float32; integer predictions giv
 Erratum: the case table (3.7) is upside down (it gives 1 when y = f(x, θ)); the indicator form
 (3.8), I(y ≠ f(x, θ)), is the right one and is what `zero_one` computes.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,13 +32,19 @@ from ._validation import as_label_array, as_real_array, require_finite, require_
 from .functions import log_softmax, logistic, softmax, softplus
 
 __all__ = [
-    "REDUCTIONS", "one_hot",
+    "REDUCTIONS",
+    "one_hot",
     "zero_one",
-    "squared", "squared_grad",
-    "cross_entropy", "cross_entropy_grad",
-    "softmax_cross_entropy", "softmax_cross_entropy_grad",
-    "logistic_cross_entropy", "logistic_cross_entropy_grad",
-    "hinge", "hinge_grad",
+    "squared",
+    "squared_grad",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+    "logistic_cross_entropy",
+    "logistic_cross_entropy_grad",
+    "hinge",
+    "hinge_grad",
 ]
 
 #: The accepted values of ``reduction``.
@@ -60,8 +67,11 @@ def _reduce(per_sample: np.ndarray, reduction: str):
 
 
 def _check_num_classes(num_classes) -> int:
-    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
+    if (
+        isinstance(num_classes, (bool, np.bool_))
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 1
+    ):
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
     return int(num_classes)
 
@@ -123,8 +133,10 @@ def _target_distribution(y, pred: np.ndarray, pred_name: str) -> np.ndarray:
             )
         tol = max(1e-6, 10 * c * float(np.finfo(np.result_type(target, np.float32)).eps))
         if np.any(target < 0) or not np.allclose(target.sum(axis=1), 1.0, rtol=0, atol=tol):
-            raise ValueError("a 2-D target y must be one-hot (or a distribution): rows of "
-                             "non-negative entries that sum to 1, as in (3.12)")
+            raise ValueError(
+                "a 2-D target y must be one-hot (or a distribution): rows of "
+                "non-negative entries that sum to 1, as in (3.12)"
+            )
         return target
     labels = _labels(y, n, pred.shape, pred_name)
     _check_labels_in_range(labels, c, "y", pred_name)
@@ -185,9 +197,7 @@ def _squared_inputs(y, y_pred):
     _samples(pred, "y_pred", "(N,) or (N, K)", (1, 2))
     target = as_real_array(y, "y")
     if target.shape != pred.shape:
-        raise ValueError(
-            f"y has shape {target.shape} but y_pred has shape {pred.shape}: they must be equal"
-        )
+        raise ValueError(f"y has shape {target.shape} but y_pred has shape {pred.shape}: they must be equal")
     return require_finite(target, "y"), pred
 
 

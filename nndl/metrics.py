@@ -33,6 +33,7 @@ Undefined ratios: a class that is never predicted has no precision (0/0), a clas
 ``y`` has no recall.  They are reported as 0.0, without a warning, as scikit-learn does with
 ``zero_division=0``; an F1 with P + R = 0 is 0.0 too.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,13 @@ import numpy as np
 from ._validation import as_label_array, require_ndim
 
 __all__ = [
-    "accuracy", "error_rate", "confusion_matrix", "precision_recall_f1", "macro_f1",
-    "micro_precision_recall_f1", "MACRO_FORMS",
+    "accuracy",
+    "error_rate",
+    "confusion_matrix",
+    "precision_recall_f1",
+    "macro_f1",
+    "micro_precision_recall_f1",
+    "MACRO_FORMS",
 ]
 
 #: The accepted values of ``form`` in `macro_f1`.
@@ -67,8 +73,11 @@ def _num_classes(t, p, num_classes, extra=None) -> int:
     largest = max(int(t.max()), int(p.max()), -1 if extra is None or extra.size == 0 else int(extra.max()))
     if num_classes is None:
         return largest + 1
-    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
+    if (
+        isinstance(num_classes, (bool, np.bool_))
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 1
+    ):
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
     if largest >= num_classes:
         raise ValueError(

@@ -61,6 +61,7 @@ when ``backward`` would use the cache of a ``forward`` run by another thread.  G
 its own copy (``copy.deepcopy(layer)``, which also works for `Sequential` models).  Using a layer
 from several threads *in turn* (one finishes forward and backward before the next starts) is fine.
 """
+
 from __future__ import annotations
 
 import functools
@@ -70,14 +71,37 @@ import threading
 import numpy as np
 
 from . import functions as F
-from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
-                          check_finite_arrays, check_finite_scores, check_loss, require_finite)
+from ._validation import as_count as _count
+from ._validation import (
+    as_float_dtype,
+    as_label_array,
+    as_real_array,
+    check_finite_arrays,
+    check_finite_scores,
+    check_loss,
+    require_finite,
+)
 from .gradcheck import converted_copy, numerical_gradient, relative_error
 
 __all__ = [
-    "Layer", "Dense", "Activation", "Logistic", "Tanh", "ReLU", "Softplus",
-    "Sequential", "SoftmaxCrossEntropy", "INITS", "init_weights", "mlp",
-    "penalty", "objective", "loss_and_grads", "gradient_check", "delta_norms", "fit",
+    "Layer",
+    "Dense",
+    "Activation",
+    "Logistic",
+    "Tanh",
+    "ReLU",
+    "Softplus",
+    "Sequential",
+    "SoftmaxCrossEntropy",
+    "INITS",
+    "init_weights",
+    "mlp",
+    "penalty",
+    "objective",
+    "loss_and_grads",
+    "gradient_check",
+    "delta_norms",
+    "fit",
 ]
 
 #: The initialization methods of `init_weights`.
@@ -94,8 +118,9 @@ def _nonnegative(value, name: str) -> float:
 
 
 # ---------------------------------------------------------------------------- initialization
-def init_weights(n_out: int, n_in: int, method: str = "small", scale=None, rng=None,
-                 dtype=np.float64) -> np.ndarray:
+def init_weights(
+    n_out: int, n_in: int, method: str = "small", scale=None, rng=None, dtype=np.float64
+) -> np.ndarray:
     """A weight matrix W (n_out, n_in), the draft's W⁽ˡ⁾ ∈ R^{n_l × n_{l−1}}.
 
     - ``"small"``: N(0, scale²), scale = 0.01 unless given (the draft's small random init);
@@ -125,7 +150,7 @@ def init_weights(n_out: int, n_in: int, method: str = "small", scale=None, rng=N
 
 
 # ------------------------------------------------------------------------------- the protocol
-_LOCK_CREATION = threading.Lock()   # so two threads cannot give one layer two different locks
+_LOCK_CREATION = threading.Lock()  # so two threads cannot give one layer two different locks
 
 
 def _layer_lock(layer) -> threading.RLock:
@@ -144,18 +169,23 @@ def _thread_guarded(method, is_forward: bool):
     `Sequential` models work); forward records its thread, and backward refuses a cache that
     another thread's forward wrote.  See "Threads" in the module docstring.
     """
+
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):
         lock = self.__dict__.get("_thread_lock") or _layer_lock(self)
         if not lock.acquire(blocking=False):
-            raise RuntimeError(f"{type(self).__name__} is being used by another thread; give each "
-                               f"thread its own copy (copy.deepcopy(layer))")
+            raise RuntimeError(
+                f"{type(self).__name__} is being used by another thread; give each "
+                f"thread its own copy (copy.deepcopy(layer))"
+            )
         try:
             me = threading.get_ident()
             if not is_forward and self.__dict__.get("_forward_thread", me) != me:
-                raise RuntimeError(f"{type(self).__name__}.backward: the forward pass it would "
-                                   f"differentiate was run by another thread; give each thread its "
-                                   f"own copy (copy.deepcopy(layer))")
+                raise RuntimeError(
+                    f"{type(self).__name__}.backward: the forward pass it would "
+                    f"differentiate was run by another thread; give each thread its "
+                    f"own copy (copy.deepcopy(layer))"
+                )
             out = method(self, *args, **kwargs)
             if is_forward:
                 self._forward_thread = me
@@ -214,8 +244,7 @@ class Layer:
     def _check_dy(dy, shape, name: str) -> np.ndarray:
         dy = as_real_array(dy, "dy")
         if dy.shape != shape:
-            raise ValueError(f"{name}.backward: dy must have the shape of the output {shape}, "
-                             f"got {dy.shape}")
+            raise ValueError(f"{name}.backward: dy must have the shape of the output {shape}, got {dy.shape}")
         return dy
 
 
@@ -229,8 +258,9 @@ class Dense(Layer):
 
     regularized = ("W",)
 
-    def __init__(self, in_features: int, out_features: int, init: str = "small", scale=None,
-                 rng=None, dtype=np.float64) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, init: str = "small", scale=None, rng=None, dtype=np.float64
+    ) -> None:
         super().__init__()
         self.in_features = _count(in_features, "in_features")
         self.out_features = _count(out_features, "out_features")
@@ -242,17 +272,19 @@ class Dense(Layer):
     def forward(self, x):
         x = as_real_array(x, "x")
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"Dense({self.in_features}, {self.out_features}) expects input of shape "
-                             f"(N, D) with D = {self.in_features}, got shape {x.shape}")
+            raise ValueError(
+                f"Dense({self.in_features}, {self.out_features}) expects input of shape "
+                f"(N, D) with D = {self.in_features}, got shape {x.shape}"
+            )
         self._x = x
         return x @ self.params["W"].T + self.params["b"]
 
     def backward(self, dy):
         x = self._cached("_x")
         dy = self._check_dy(dy, (x.shape[0], self.out_features), "Dense")
-        self.grads["W"] = dy.T @ x                   # Σ_i δ⁽ⁱ⁾ a⁽ⁱ⁾ᵀ, (5.22)
-        self.grads["b"] = dy.sum(axis=0)             # Σ_i δ⁽ⁱ⁾, (5.23)
-        return dy @ self.params["W"]                 # rows (W)ᵀ δ⁽ⁱ⁾, (5.27) before f'
+        self.grads["W"] = dy.T @ x  # Σ_i δ⁽ⁱ⁾ a⁽ⁱ⁾ᵀ, (5.22)
+        self.grads["b"] = dy.sum(axis=0)  # Σ_i δ⁽ⁱ⁾, (5.23)
+        return dy @ self.params["W"]  # rows (W)ᵀ δ⁽ⁱ⁾, (5.27) before f'
 
     def __repr__(self) -> str:
         return f"Dense({self.in_features}, {self.out_features})"
@@ -331,10 +363,12 @@ class Sequential(Layer):
         for k, layer in enumerate(layers):
             missing = [a for a in ("params", "grads", "forward", "backward") if not hasattr(layer, a)]
             if missing:
-                raise TypeError(f"layer {k} ({type(layer).__name__}) does not follow the layer "
-                                f"protocol: it lacks {missing}")
+                raise TypeError(
+                    f"layer {k} ({type(layer).__name__}) does not follow the layer "
+                    f"protocol: it lacks {missing}"
+                )
         self.layers = list(layers)
-        self.output_grads: list[np.ndarray] = []   # params/grads: properties below
+        self.output_grads: list[np.ndarray] = []  # params/grads: properties below
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -346,8 +380,9 @@ class Sequential(Layer):
 
     @property
     def regularized(self) -> tuple[str, ...]:
-        return tuple(f"{i}.{k}" for i, layer in enumerate(self.layers)
-                     for k in getattr(layer, "regularized", ()))
+        return tuple(
+            f"{i}.{k}" for i, layer in enumerate(self.layers) for k in getattr(layer, "regularized", ())
+        )
 
     def forward(self, x):
         for layer in self.layers:
@@ -394,8 +429,9 @@ class Sequential(Layer):
         return f"Sequential(\n  {inner}\n)"
 
 
-def mlp(sizes, activation: str = "relu", init: str = "small", scale=None, rng=None,
-        dtype=np.float64) -> Sequential:
+def mlp(
+    sizes, activation: str = "relu", init: str = "small", scale=None, rng=None, dtype=np.float64
+) -> Sequential:
     """A multilayer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]).
 
     The last layer has no activation: its outputs are the scores (logits) that
@@ -422,7 +458,8 @@ class SoftmaxCrossEntropy:
     """Mean cross-entropy of softmax(scores) against integer labels: a loss layer.
 
     ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, with the log-softmax of
-    `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError); ``backward()`` returns its gradient
+    `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError);
+    ``backward()`` returns its gradient
     (softmax(Z) − Y) / N, Y the one-hot labels: the δ⁽ᴸ⁾ that starts backpropagation.
     Loss layers share this small protocol (``forward(prediction, y)``, ``backward()``).
     """
@@ -437,11 +474,15 @@ class SoftmaxCrossEntropy:
         require_finite(z, "scores")
         labels = as_label_array(y, "y")
         if labels.shape != (z.shape[0],):
-            raise ValueError(f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
-                             f"{z.shape}, got shape {labels.shape}")
+            raise ValueError(
+                f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
+                f"{z.shape}, got shape {labels.shape}"
+            )
         if labels.size and labels.max() >= z.shape[1]:
-            raise ValueError(f"y contains the label {labels.max()} but scores have only "
-                             f"C = {z.shape[1]} columns (labels must be 0..{z.shape[1] - 1})")
+            raise ValueError(
+                f"y contains the label {labels.max()} but scores have only "
+                f"C = {z.shape[1]} columns (labels must be 0..{z.shape[1] - 1})"
+            )
         logp = F.log_softmax(z, axis=1)
         self._cache = (logp, labels)
         return float(-np.mean(logp[np.arange(z.shape[0]), labels]))
@@ -506,8 +547,9 @@ def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
     return grads
 
 
-def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
-                   inputs: bool = False) -> dict[str, float]:
+def gradient_check(
+    model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5, inputs: bool = False
+) -> dict[str, float]:
     """Relative error between backpropagation and central differences for every parameter.
 
     Returns a dict name -> `nndl.gradcheck.relative_error`; with ``inputs=True`` also ``"input"``,
@@ -528,7 +570,7 @@ def gradient_check(model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5,
     _, grads = loss_and_grads(model, X, y, loss, l2)
     analytic = {k: np.array(v, copy=True) for k, v in grads.items()}
     if inputs:
-        analytic_x = model.backward(loss.backward())   # same forward state as above
+        analytic_x = model.backward(loss.backward())  # same forward state as above
     errors = {}
     for name, p in model.params.items():
         orig = p.copy()
@@ -554,14 +596,31 @@ def delta_norms(model, X, y, loss=None) -> np.ndarray:
     forward/backward pass on (X, y); the model's parameters are not changed.
     """
     loss_and_grads(model, X, y, loss)
-    return np.array([float(np.linalg.norm(g)) for layer, g in zip(model.layers, model.output_grads)
-                     if isinstance(layer, Dense)])
+    return np.array(
+        [
+            float(np.linalg.norm(g))
+            for layer, g in zip(model.layers, model.output_grads)
+            if isinstance(layer, Dense)
+        ]
+    )
 
 
 # ------------------------------------------------------------------------------ training loop
-def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=None,
-        l2: float = 0.0, rng=None, X_val=None, y_val=None, patience: int | None = None,
-        progress=False):
+def fit(
+    model,
+    X,
+    y,
+    optimizer,
+    epochs: int,
+    batch_size: int | None = 32,
+    loss=None,
+    l2: float = 0.0,
+    rng=None,
+    X_val=None,
+    y_val=None,
+    patience: int | None = None,
+    progress=False,
+):
     """Train ``model`` with mini-batch backpropagation (Algorithm 5.1, corrected); returns a history.
 
     Each epoch shuffles the training set with ``rng`` (a Generator or a seed: same seed, same
@@ -625,18 +684,18 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
         every = _count(progress, "progress")
     rng = np.random.default_rng(rng)
 
-    history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": [],
-               "best_epoch": None}
+    history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": [], "best_epoch": None}
     best_val, best_params = np.inf, None
-    last_finite, limit = None, np.inf                   # for the divergence checks
+    last_finite, limit = None, np.inf  # for the divergence checks
 
     def checked_loss(Xb, yb, where: str):
         """(J, scores) on (Xb, yb); TrainingDiverged if the scores or J are not finite (or explode)."""
         nonlocal last_finite
         scores = model.forward(Xb)
         check_finite_scores(scores, where=where, last_finite=last_finite)
-        value = check_loss(loss.forward(scores, yb) + penalty(model, l2), where=where,
-                           last_finite=last_finite, limit=limit)
+        value = check_loss(
+            loss.forward(scores, yb) + penalty(model, l2), where=where, last_finite=last_finite, limit=limit
+        )
         last_finite = value
         return value, scores
 
@@ -651,13 +710,15 @@ def fit(model, X, y, optimizer, epochs: int, batch_size: int | None = 32, loss=N
 
     def record(epoch: int) -> bool:
         nonlocal best_val, best_params, limit
-        value, scores = checked_loss(X, y, f"epoch {epoch}")   # one pass for loss and accuracy
+        value, scores = checked_loss(X, y, f"epoch {epoch}")  # one pass for loss and accuracy
         if epoch == 0:
-            limit = 1e12 * max(1.0, abs(value))        # an explosion, whatever the data's scale
+            limit = 1e12 * max(1.0, abs(value))  # an explosion, whatever the data's scale
         history["train_loss"].append(value)
         history["train_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
-        line = f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  " \
-               f"accuracy {history['train_accuracy'][-1]:.4f}"
+        line = (
+            f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  "
+            f"accuracy {history['train_accuracy'][-1]:.4f}"
+        )
         stop = False
         if has_val:
             scores = model.forward(X_val)

@@ -17,6 +17,7 @@ so: (3.20) is a mean, not a sum (erratum 8); the momentum rule (3.22) is circula
 (erratum 9); AdaGrad (3.23) needs an ε, and what shrinks is the effective learning rate, not the
 gradient (erratum 10).  `RMSprop` and `Adam` are beyond the draft.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,11 +25,19 @@ from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from ._validation import as_count as _count, as_real_array, check_loss, diverged, require_finite
+from ._validation import as_count as _count
+from ._validation import as_real_array, check_loss, diverged, require_finite
 
 __all__ = [
-    "Optimizer", "GD", "Momentum", "AdaGrad", "AdaDelta", "RMSprop", "Adam",
-    "minibatches", "minimize",
+    "Optimizer",
+    "GD",
+    "Momentum",
+    "AdaGrad",
+    "AdaDelta",
+    "RMSprop",
+    "Adam",
+    "minibatches",
+    "minimize",
 ]
 
 
@@ -132,8 +141,9 @@ class Optimizer:
         return checked
 
     def __repr__(self) -> str:
-        hyper = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_")
-                          and k != "state")
+        hyper = ", ".join(
+            f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_") and k != "state"
+        )
         return f"{type(self).__name__}({hyper})"
 
 
@@ -152,7 +162,7 @@ class GD(Optimizer):
         self.lr = _positive(lr, "lr")
 
     def _update(self, param, grad, state):
-        param -= self.lr * grad                                   # (3.16)
+        param -= self.lr * grad  # (3.16)
 
 
 class Momentum(Optimizer):
@@ -173,8 +183,8 @@ class Momentum(Optimizer):
     def _update(self, param, grad, state):
         v = state.setdefault("velocity", np.zeros_like(param))
         v *= self.rho
-        v -= self.lr * grad                                       # Δθ_t = ρΔθ_{t−1} − λg_t
-        param += v                                                # θ_t = θ_{t−1} + Δθ_t
+        v -= self.lr * grad  # Δθ_t = ρΔθ_{t−1} − λg_t
+        param += v  # θ_t = θ_{t−1} + Δθ_t
 
 
 class AdaGrad(Optimizer):
@@ -194,8 +204,8 @@ class AdaGrad(Optimizer):
 
     def _update(self, param, grad, state):
         G = state.setdefault("sum_sq", np.zeros_like(param))
-        G += grad * grad                                          # Σ_τ g_τ²
-        param -= self.lr * grad / (np.sqrt(G) + self.eps)         # (3.23) + ε
+        G += grad * grad  # Σ_τ g_τ²
+        param -= self.lr * grad / (np.sqrt(G) + self.eps)  # (3.23) + ε
 
 
 class AdaDelta(Optimizer):
@@ -220,11 +230,11 @@ class AdaDelta(Optimizer):
         Eg2 = state.setdefault("avg_sq_grad", np.zeros_like(param))
         Edx2 = state.setdefault("avg_sq_update", np.zeros_like(param))
         Eg2 *= rho
-        Eg2 += (1 - rho) * grad * grad                            # (3.24)
-        dx = -np.sqrt(Edx2 + eps) / np.sqrt(Eg2 + eps) * grad     # (3.25)
+        Eg2 += (1 - rho) * grad * grad  # (3.24)
+        dx = -np.sqrt(Edx2 + eps) / np.sqrt(Eg2 + eps) * grad  # (3.25)
         Edx2 *= rho
-        Edx2 += (1 - rho) * dx * dx                               # (3.26)
-        param += dx                                               # (3.27)
+        Edx2 += (1 - rho) * dx * dx  # (3.26)
+        param += dx  # (3.27)
 
 
 # -------------------------------------------------------------------------- beyond the draft
@@ -261,8 +271,7 @@ class Adam(Optimizer):
     bias-corrected.  The step count t is kept per parameter in ``state["t"]``.
     """
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8) -> None:
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
         self.lr = _positive(lr, "lr")
         self.beta1 = _decay(beta1, "beta1")
@@ -278,8 +287,8 @@ class Adam(Optimizer):
         m += (1 - b1) * grad
         v *= b2
         v += (1 - b2) * grad * grad
-        m_hat = m / (1 - b1 ** t)
-        v_hat = v / (1 - b2 ** t)
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
@@ -296,7 +305,7 @@ def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iter
     n = _count(n, "n", 1)
     batch_size = _count(batch_size, "batch_size", 1)
     order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
-    return iter([order[i:i + batch_size] for i in range(0, n, batch_size)])
+    return iter([order[i : i + batch_size] for i in range(0, n, batch_size)])
 
 
 def _train_epochs(step: Callable, record: Callable, n: int, batch_size: int, epochs: int, rng) -> None:
@@ -345,7 +354,7 @@ def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):
     values = np.empty(steps + 1, dtype=np.float64)
     last_finite = None
     for t in range(steps + 1):
-        with np.errstate(over="ignore", invalid="ignore"):   # checked just below
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             value, grad = value_and_grad(x)
         value = np.asarray(value)
         if value.ndim != 0:

@@ -17,6 +17,7 @@ Conventions
 * Deterministic: samples are visited in order ``0 .. N-1`` unless ``shuffle=True``, in which case
   each epoch uses a permutation from ``np.random.default_rng(rng)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,12 +27,27 @@ import numpy as np
 from ._validation import as_count, as_label_array, as_real_array, require_finite, require_ndim
 
 __all__ = [
-    "augment", "predict", "radius", "margin", "max_margin", "MaxMargin",
-    "make_separable", "make_xor",
-    "Update", "PerceptronRun", "PerceptronNotConverged",
-    "perceptron", "multiclass_perceptron", "averaged_perceptron",
-    "feature_map", "multiclass_predict", "multiclass_margin", "multiclass_radius",
-    "voted_predict", "averaged_predict", "naive_average",
+    "augment",
+    "predict",
+    "radius",
+    "margin",
+    "max_margin",
+    "MaxMargin",
+    "make_separable",
+    "make_xor",
+    "Update",
+    "PerceptronRun",
+    "PerceptronNotConverged",
+    "perceptron",
+    "multiclass_perceptron",
+    "averaged_perceptron",
+    "feature_map",
+    "multiclass_predict",
+    "multiclass_margin",
+    "multiclass_radius",
+    "voted_predict",
+    "averaged_predict",
+    "naive_average",
 ]
 
 RULES = ("<=", "<")
@@ -55,8 +71,11 @@ def _pm1_labels(y, n: int) -> np.ndarray:
     bad = ~np.isin(y, (-1, 1))
     if bad.any():
         found = np.unique(y[bad])[:5]
-        hint = " (0/1 labels? use 2*y - 1: the perceptron's labels are ±1, see (4.1))" \
-            if set(np.unique(y).tolist()) <= {0, 1} else ""
+        hint = (
+            " (0/1 labels? use 2*y - 1: the perceptron's labels are ±1, see (4.1))"
+            if set(np.unique(y).tolist()) <= {0, 1}
+            else ""
+        )
         raise ValueError(f"binary labels y must be -1 or +1, found {found.tolist()}{hint}")
     return y.astype(np.float64)
 
@@ -69,7 +88,7 @@ def _class_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
         require_finite(y, "y")
     if y.dtype.kind not in "iuf" or (y.dtype.kind == "f" and not np.all(y == np.round(y))):
         raise TypeError(f"multiclass labels y must be integer class indices, got dtype {y.dtype}")
-    y = as_label_array(y, "y")             # rejects negative labels and floats too large to be one
+    y = as_label_array(y, "y")  # rejects negative labels and floats too large to be one
     C = int(y.max()) + 1 if num_classes is None else int(num_classes)
     if C < 2:
         raise ValueError(f"need at least 2 classes, got num_classes = {C}")
@@ -79,15 +98,18 @@ def _class_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
 
 
 def _check_training_args(epochs, rule, if_not_converged, average):
-    as_count(epochs, "epochs (the draft's T)", minimum=1)   # TypeError for 2.0, ValueError for 0
+    as_count(epochs, "epochs (the draft's T)", minimum=1)  # TypeError for 2.0, ValueError for 0
     if rule not in RULES:
-        raise ValueError(f"rule must be '<=' (update when w^T y x <= 0) or '<' (the draft's "
-                         f"printed condition), got {rule!r}")
+        raise ValueError(
+            f"rule must be '<=' (update when w^T y x <= 0) or '<' (the draft's "
+            f"printed condition), got {rule!r}"
+        )
     if if_not_converged not in ("raise", "return"):
         raise ValueError(f"if_not_converged must be 'raise' or 'return', got {if_not_converged!r}")
     if average not in (None, "lazy", "naive"):
-        raise ValueError(f"average must be None, 'lazy' (Algorithm 4.3) or 'naive' (4.16)-(4.17), "
-                         f"got {average!r}")
+        raise ValueError(
+            f"average must be None, 'lazy' (Algorithm 4.3) or 'naive' (4.16)-(4.17), got {average!r}"
+        )
 
 
 # ----------------------------------------------------------------------------- basics
@@ -128,6 +150,7 @@ def margin(X, y, w) -> float:
 @dataclass(frozen=True)
 class MaxMargin:
     """Result of `max_margin`: unit ``w`` with margin ``gamma``; the best margin is ≤ ``gamma_upper``."""
+
     w: np.ndarray
     gamma: float
     gamma_upper: float
@@ -146,9 +169,9 @@ def max_margin(X, y, tol: float = 1e-4, max_iter: int = 20000) -> MaxMargin:
     """
     X = _as_matrix(X)
     y = _pm1_labels(y, X.shape[0])
-    Z = y[:, None] * X                                   # rows zᵢ = yᵢ xᵢ
+    Z = y[:, None] * X  # rows zᵢ = yᵢ xᵢ
     G = Z @ Z.T
-    L = max(float(np.linalg.eigvalsh(G)[-1]), 1e-300)   # Lipschitz constant of the dual gradient
+    L = max(float(np.linalg.eigvalsh(G)[-1]), 1e-300)  # Lipschitz constant of the dual gradient
     alpha = np.zeros(len(y))
     beta, t = alpha.copy(), 1.0
     best_w, best_gamma, upper = None, -np.inf, np.inf
@@ -156,7 +179,7 @@ def max_margin(X, y, tol: float = 1e-4, max_iter: int = 20000) -> MaxMargin:
         new = np.maximum(beta + (1.0 - G @ beta) / L, 0.0)
         t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
         beta = new + (t - 1) / t_new * (new - alpha)
-        if (new - alpha) @ (G @ beta - 1.0) > 0:          # objective went down: restart momentum
+        if (new - alpha) @ (G @ beta - 1.0) > 0:  # objective went down: restart momentum
             beta, t_new = new.copy(), 1.0
         alpha, t = new, t_new
         if it % 10 and it != max_iter:
@@ -173,8 +196,10 @@ def max_margin(X, y, tol: float = 1e-4, max_iter: int = 20000) -> MaxMargin:
         if best_gamma > 0 and upper - best_gamma <= tol * upper:
             break
     if best_w is None or best_gamma <= 0:
-        raise ValueError("the data are not linearly separable by a hyperplane through the origin "
-                         "(no positive margin found; pass augment(X) to allow a bias)")
+        raise ValueError(
+            "the data are not linearly separable by a hyperplane through the origin "
+            "(no positive margin found; pass augment(X) to allow a bias)"
+        )
     return MaxMargin(best_w, best_gamma, float(upper), it)
 
 
@@ -186,23 +211,31 @@ def make_separable(n: int, margin: float, dim: int = 2, num_classes: int = 2, rn
     margin under w* (Definition 4.1 or 4.2) is below ``margin`` are rejected.  Returns
     ``X (n, dim)``, labels ``y`` (±1 for two classes, 0..C−1 otherwise) and ``w_star``.
     """
-    if int(n) != n or n < 2 or int(dim) != dim or dim < 1 or int(num_classes) != num_classes \
-            or num_classes < 2:
-        raise ValueError(f"need integers n >= 2, dim >= 1, num_classes >= 2; got n={n}, dim={dim}, "
-                         f"num_classes={num_classes}")
+    if (
+        int(n) != n
+        or n < 2
+        or int(dim) != dim
+        or dim < 1
+        or int(num_classes) != num_classes
+        or num_classes < 2
+    ):
+        raise ValueError(
+            f"need integers n >= 2, dim >= 1, num_classes >= 2; got n={n}, dim={dim}, "
+            f"num_classes={num_classes}"
+        )
     if not margin > 0:
         raise ValueError(f"margin must be positive, got {margin}")
     rng = np.random.default_rng(rng)
     C = int(num_classes)
-    for _ in range(100):       # a w* whose classes can all be populated
+    for _ in range(100):  # a w* whose classes can all be populated
         if C == 2:
             w_star = rng.normal(size=dim + 1)
-            w_star[0] *= 0.3                              # boundary passes near the centre
+            w_star[0] *= 0.3  # boundary passes near the centre
             w_star /= np.linalg.norm(w_star)
         else:
-            w_star = rng.normal(size=(C, dim + 1))         # rows of equal length, so every
-            w_star[:, 1:] /= np.linalg.norm(w_star[:, 1:], axis=1, keepdims=True)   # class
-            w_star[:, 0] *= 0.1                            # owns a cone around the centre
+            w_star = rng.normal(size=(C, dim + 1))  # rows of equal length, so every
+            w_star[:, 1:] /= np.linalg.norm(w_star[:, 1:], axis=1, keepdims=True)  # class
+            w_star[:, 0] *= 0.1  # owns a cone around the centre
             w_star /= np.linalg.norm(w_star)
         Xs, ys, tries = [], [], 0
         while sum(len(v) for v in ys) < n and tries < 200:
@@ -221,8 +254,10 @@ def make_separable(n: int, margin: float, dim: int = 2, num_classes: int = 2, rn
         X, y = np.concatenate(Xs)[:n], np.concatenate(ys)[:n]
         if len(y) == n and len(np.unique(y)) == C:
             return X, y, w_star
-    raise ValueError(f"could not draw {n} points with margin {margin} in {C} classes: "
-                     f"margin too large for points in [-1, 1]^{dim}")
+    raise ValueError(
+        f"could not draw {n} points with margin {margin} in {C} classes: "
+        f"margin too large for points in [-1, 1]^{dim}"
+    )
 
 
 def make_xor():
@@ -240,6 +275,7 @@ class Update:
     ``score`` is the quantity the update rule tested before updating: yᵢ w_{k−1}ᵀxᵢ for the binary
     perceptron, w_{k−1}ᵀ(φ(xᵢ, yᵢ) − φ(xᵢ, ŷᵢ)) for the multiclass one; it is ≤ 0 at every update.
     """
+
     k: int
     epoch: int
     index: int
@@ -270,6 +306,7 @@ class PerceptronRun:
     how many samples w_k classified correctly before the next mistake (or the end).
     ``w_average`` is the averaged weight vector (4.16) when averaging was requested.
     """
+
     X: np.ndarray
     y: np.ndarray
     weights: np.ndarray
@@ -303,26 +340,43 @@ class PerceptronRun:
         """The updates as `Update` records, k = 1 .. K."""
         if self._updates is None:
             self._updates = [
-                Update(k + 1, int(self.epochs_of_update[k]), int(i), self.X[i], int(self.y[i]),
-                       int(self.predicted[k]), float(self.scores[k]), self.weights[k + 1])
-                for k, i in enumerate(self.indices)]
+                Update(
+                    k + 1,
+                    int(self.epochs_of_update[k]),
+                    int(i),
+                    self.X[i],
+                    int(self.y[i]),
+                    int(self.predicted[k]),
+                    float(self.scores[k]),
+                    self.weights[k + 1],
+                )
+                for k, i in enumerate(self.indices)
+            ]
         return self._updates
 
 
 def _not_converged_message(run: PerceptronRun, name: str) -> str:
     n = len(run.y)
-    msg = (f"{name} did not converge: {run.mistakes_last_epoch} of {n} samples were still "
-           f"misclassified in epoch {run.epochs}")
+    msg = (
+        f"{name} did not converge: {run.mistakes_last_epoch} of {n} samples were still "
+        f"misclassified in epoch {run.epochs}"
+    )
     if run.cycle is not None:
         first, again = run.cycle
-        msg += (f"; the weights at the start of epoch {again} equal those at the start of epoch "
-                f"{first}, so training cycles and would never converge ({run.n_updates} updates). "
-                f"By the convergence theorem the data are therefore not linearly separable")
+        msg += (
+            f"; the weights at the start of epoch {again} equal those at the start of epoch "
+            f"{first}, so training cycles and would never converge ({run.n_updates} updates). "
+            f"By the convergence theorem the data are therefore not linearly separable"
+        )
     else:
-        msg += (f", the last of T = {run.epochs} epochs ({run.n_updates} updates). The data may "
-                f"not be linearly separable, or need more epochs")
-    msg += (" (XOR is not separable); use voted or averaged weights, or a network with a hidden "
-            "layer (chapter 5).")
+        msg += (
+            f", the last of T = {run.epochs} epochs ({run.n_updates} updates). The data may "
+            f"not be linearly separable, or need more epochs"
+        )
+    msg += (
+        " (XOR is not separable); use voted or averaged weights, or a network with a hidden "
+        "layer (chapter 5)."
+    )
     return msg
 
 
@@ -346,7 +400,7 @@ def _run_binary(X, y, epochs, rule, shuffle, rng, detect_cycles, average, early_
     cycle, converged, t, mistakes = None, False, 0, 0
     total = np.zeros(D) if average == "naive" else None
     u = np.zeros(D) if average == "lazy" else None
-    c = 0                                                  # samples processed (Algorithm 4.3's c)
+    c = 0  # samples processed (Algorithm 4.3's c)
     strict = rule == "<"
     for t, order in enumerate(_orders(N, epochs, shuffle, rng), start=1):
         if detect_cycles and not shuffle:
@@ -360,11 +414,11 @@ def _run_binary(X, y, epochs, rule, shuffle, rng, detect_cycles, average, early_
         for i in order:
             x, yi = X[i], y[i]
             s = yi * (w @ x)
-            if (s < 0) if strict else (s <= 0):           # Algorithm 4.1, line 5
+            if (s < 0) if strict else (s <= 0):  # Algorithm 4.1, line 5
                 delta = yi * x
-                w = w + delta                              # (4.4)
+                w = w + delta  # (4.4)
                 if u is not None:
-                    u += c * delta                         # Algorithm 4.3, line 10
+                    u += c * delta  # Algorithm 4.3, line 10
                 weights.append(w)
                 indices.append(i)
                 epochs_of.append(t)
@@ -374,21 +428,32 @@ def _run_binary(X, y, epochs, rule, shuffle, rng, detect_cycles, average, early_
             else:
                 survival[-1] += 1
             if total is not None:
-                total += w                                 # (4.17)
+                total += w  # (4.17)
             c += 1
         if mistakes == 0:
             converged = True
             if early_stop:
                 break
-    run = PerceptronRun(X, y.astype(np.int64), np.array(weights), np.array(indices, dtype=np.int64),
-                        np.array(epochs_of, dtype=np.int64), np.array(scores),
-                        -y[np.array(indices, dtype=np.int64)].astype(np.int64),
-                        np.array(survival, dtype=np.int64), converged, t, mistakes, cycle,
-                        rule=rule, steps=c)
+    run = PerceptronRun(
+        X,
+        y.astype(np.int64),
+        np.array(weights),
+        np.array(indices, dtype=np.int64),
+        np.array(epochs_of, dtype=np.int64),
+        np.array(scores),
+        -y[np.array(indices, dtype=np.int64)].astype(np.int64),
+        np.array(survival, dtype=np.int64),
+        converged,
+        t,
+        mistakes,
+        cycle,
+        rule=rule,
+        steps=c,
+    )
     if average == "naive":
-        run.w_average = total / c                          # (4.16)
+        run.w_average = total / c  # (4.16)
     elif average == "lazy":
-        run.w_average = w - u / c                          # Algorithm 4.3, line 15
+        run.w_average = w - u / c  # Algorithm 4.3, line 15
     return run
 
 
@@ -414,10 +479,10 @@ def _run_multiclass(X, y, C, epochs, shuffle, rng, detect_cycles, average, early
         for i in order:
             x, yi = X[i], y[i]
             s = W @ x
-            yhat = int(np.argmax(s))                       # (4.11), ties to the lowest index
-            if yhat != yi:                                 # Algorithm 4.2, line 7
+            yhat = int(np.argmax(s))  # (4.11), ties to the lowest index
+            if yhat != yi:  # Algorithm 4.2, line 7
                 W = W.copy()
-                W[yi] += x                                 # w += φ(x, y) − φ(x, ŷ), line 8
+                W[yi] += x  # w += φ(x, y) − φ(x, ŷ), line 8
                 W[yhat] -= x
                 if U is not None:
                     U[yi] += c * x
@@ -438,10 +503,22 @@ def _run_multiclass(X, y, C, epochs, shuffle, rng, detect_cycles, average, early
             converged = True
             if early_stop:
                 break
-    run = PerceptronRun(X, y, np.array(weights), np.array(indices, dtype=np.int64),
-                        np.array(epochs_of, dtype=np.int64), np.array(scores),
-                        np.array(predicted, dtype=np.int64), np.array(survival, dtype=np.int64),
-                        converged, t, mistakes, cycle, multiclass=True, steps=c)
+    run = PerceptronRun(
+        X,
+        y,
+        np.array(weights),
+        np.array(indices, dtype=np.int64),
+        np.array(epochs_of, dtype=np.int64),
+        np.array(scores),
+        np.array(predicted, dtype=np.int64),
+        np.array(survival, dtype=np.int64),
+        converged,
+        t,
+        mistakes,
+        cycle,
+        multiclass=True,
+        steps=c,
+    )
     if average == "naive":
         run.w_average = total / c
     elif average == "lazy":
@@ -449,9 +526,18 @@ def _run_multiclass(X, y, C, epochs, shuffle, rng, detect_cycles, average, early
     return run
 
 
-def perceptron(X, y, epochs: int = 100, *, rule: str = "<=", shuffle: bool = False, rng=None,
-               detect_cycles: bool = True, if_not_converged: str = "raise",
-               average: str | None = None) -> PerceptronRun:
+def perceptron(
+    X,
+    y,
+    epochs: int = 100,
+    *,
+    rule: str = "<=",
+    shuffle: bool = False,
+    rng=None,
+    detect_cycles: bool = True,
+    if_not_converged: str = "raise",
+    average: str | None = None,
+) -> PerceptronRun:
     """Binary perceptron, Algorithm 4.1, from w₀ = 0; labels ±1, ``X`` rows as given (augment first).
 
     An update w_{k+1} = w_k + yᵢxᵢ (4.4) happens when yᵢ w_kᵀxᵢ ≤ 0 (``rule="<="``).  The draft
@@ -487,8 +573,8 @@ def feature_map(X, y, num_classes: int) -> np.ndarray:
     single = np.ndim(X) == 1
     Xm = _as_matrix(np.atleast_2d(X))
     yv, C = _class_labels(np.atleast_1d(y), Xm.shape[0], num_classes)
-    onehot = np.eye(C, dtype=Xm.dtype)[yv]                       # φ(y), (N, C)
-    phi = (onehot[:, :, None] * Xm[:, None, :]).reshape(len(yv), -1)   # row n: kron(φ(y_n), x_n)
+    onehot = np.eye(C, dtype=Xm.dtype)[yv]  # φ(y), (N, C)
+    phi = (onehot[:, :, None] * Xm[:, None, :]).reshape(len(yv), -1)  # row n: kron(φ(y_n), x_n)
     return phi[0] if single else phi
 
 
@@ -530,10 +616,18 @@ def multiclass_radius(X) -> float:
     return float(np.sqrt(2.0) * radius(X))
 
 
-def multiclass_perceptron(X, y, num_classes: int | None = None, epochs: int = 100, *,
-                          shuffle: bool = False, rng=None, detect_cycles: bool = True,
-                          if_not_converged: str = "raise",
-                          average: str | None = None) -> PerceptronRun:
+def multiclass_perceptron(
+    X,
+    y,
+    num_classes: int | None = None,
+    epochs: int = 100,
+    *,
+    shuffle: bool = False,
+    rng=None,
+    detect_cycles: bool = True,
+    if_not_converged: str = "raise",
+    average: str | None = None,
+) -> PerceptronRun:
     """Multiclass perceptron, Algorithm 4.2 [Collins 2002], from W = 0; labels 0..C−1.
 
     Predict ŷ = argmax_c W[c]·x (4.11); on a mistake w ← w + φ(x, y) − φ(x, ŷ), i.e. W[y] += x and
@@ -551,9 +645,17 @@ def multiclass_perceptron(X, y, num_classes: int | None = None, epochs: int = 10
 
 
 # ----------------------------------------------------------------------------- voted and averaged
-def averaged_perceptron(X, y, epochs: int = 10, *, method: str = "lazy", multiclass: bool = False,
-                        num_classes: int | None = None, shuffle: bool = False,
-                        rng=None) -> PerceptronRun:
+def averaged_perceptron(
+    X,
+    y,
+    epochs: int = 10,
+    *,
+    method: str = "lazy",
+    multiclass: bool = False,
+    num_classes: int | None = None,
+    shuffle: bool = False,
+    rng=None,
+) -> PerceptronRun:
     """Averaged perceptron [Collins 2002]: run T epochs and average the weights, (4.15)-(4.17).
 
     ``method="naive"`` adds the current weights after every sample, w̄ += w_{t,i} (4.17), and
@@ -587,8 +689,9 @@ def naive_average(run: PerceptronRun) -> np.ndarray:
 def averaged_predict(run: PerceptronRun, X) -> np.ndarray:
     """Predict with the averaged weights w̄ of a run (4.15): sign(w̄ᵀx) or argmax_c w̄[c]·x."""
     if run.w_average is None:
-        raise ValueError("this run has no averaged weights: train with average='lazy' or use "
-                         "averaged_perceptron")
+        raise ValueError(
+            "this run has no averaged weights: train with average='lazy' or use averaged_perceptron"
+        )
     return multiclass_predict(run.w_average, X) if run.multiclass else predict(run.w_average, X)
 
 
@@ -607,15 +710,16 @@ def voted_predict(run: PerceptronRun, X, chunk: int = 256) -> np.ndarray:
         C = W.shape[1]
         votes = np.zeros((X.shape[0], C))
         for s in range(0, len(W), chunk):
-            block = W[s:s + chunk]
+            block = W[s : s + chunk]
             scores = (X @ block.reshape(-1, block.shape[2]).T).reshape(X.shape[0], len(block), C)
-            pred = np.argmax(scores, axis=2).T                                      # (k, N)
-            cell = (np.arange(X.shape[0]) * C + pred).ravel()                       # (n, class)
-            votes += np.bincount(cell, weights=np.repeat(c[s:s + chunk], X.shape[0]),
-                                 minlength=X.shape[0] * C).reshape(X.shape[0], C)
+            pred = np.argmax(scores, axis=2).T  # (k, N)
+            cell = (np.arange(X.shape[0]) * C + pred).ravel()  # (n, class)
+            votes += np.bincount(
+                cell, weights=np.repeat(c[s : s + chunk], X.shape[0]), minlength=X.shape[0] * C
+            ).reshape(X.shape[0], C)
         return np.argmax(votes, axis=1)
     total = np.zeros(X.shape[0])
     for s in range(0, len(W), chunk):
-        signs = np.where(X @ W[s:s + chunk].T > 0, 1.0, -1.0)           # (N, k): outputs of (4.2)
-        total += signs @ c[s:s + chunk]
+        signs = np.where(X @ W[s : s + chunk].T > 0, 1.0, -1.0)  # (N, k): outputs of (4.2)
+        total += signs @ c[s : s + chunk]
     return np.where(total > 0, 1, -1)

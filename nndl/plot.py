@@ -1,4 +1,5 @@
 """Figures shared by the notebooks and the widgets (matplotlib, imported only when used)."""
+
 from __future__ import annotations
 
 import io
@@ -9,9 +10,22 @@ import numpy as np
 
 from .gradcheck import finite_difference_errors
 
-__all__ = ["figure_to_png", "frame_to_png", "frame_style", "png_size", "smallest_text_pt",
-           "FRAME_DENSITY", "FRAME_DPI", "plot_timeline", "plot_finite_difference_errors", "plot_contours",
-           "plot_paths", "plot_loss_curves", "plot_polynomial_fit", "plot_train_val_errors"]
+__all__ = [
+    "figure_to_png",
+    "frame_to_png",
+    "frame_style",
+    "png_size",
+    "smallest_text_pt",
+    "FRAME_DENSITY",
+    "FRAME_DPI",
+    "plot_timeline",
+    "plot_finite_difference_errors",
+    "plot_contours",
+    "plot_paths",
+    "plot_loss_curves",
+    "plot_polynomial_fit",
+    "plot_train_val_errors",
+]
 
 
 def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "mediancut") -> bytes:
@@ -35,7 +49,8 @@ def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "me
     buf.seek(0)
     out = io.BytesIO()
     Image.open(buf).convert("RGB").quantize(colors=colors, method=methods[method]).save(
-        out, format="PNG", optimize=True)
+        out, format="PNG", optimize=True
+    )
     return out.getvalue()
 
 
@@ -48,8 +63,14 @@ FRAME_DPI = 72 * FRAME_DENSITY
 #: Font sizes of widget frames, in pt (= CSS px at 1×). Frames are at most about 480 CSS px
 #: wide, so on a phone (a 360 px column) the smallest text (10 pt, "small") still shows at
 #: 7.5 px or more; on a desktop it shows at its natural size.
-FRAME_RC = {"font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12,
-            "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11}
+FRAME_RC = {
+    "font.size": 12,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+}
 
 
 def frame_style():
@@ -73,8 +94,11 @@ def png_size(png: bytes) -> tuple[int, int]:
 def smallest_text_pt(fig) -> float:
     """The font size (pt) of the smallest visible, non-empty text of a drawn figure."""
     fig.canvas.draw()
-    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
-             if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+        if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0
+    ]
     return min(sizes)
 
 
@@ -91,8 +115,9 @@ def plot_timeline(events, ax=None, title: str = ""):
     for k, (year, label) in enumerate(events):
         up = 1 if k % 2 == 0 else -1
         ax.plot([year, year], [0, 0.55 * up], color="0.6", lw=0.8, zorder=0)
-        ax.annotate(f"{year}\n{label}", (year, 0.6 * up), ha="center",
-                    va="bottom" if up > 0 else "top", fontsize=9)
+        ax.annotate(
+            f"{year}\n{label}", (year, 0.6 * up), ha="center", va="bottom" if up > 0 else "top", fontsize=9
+        )
     span = years[-1] - years[0]
     ax.set_xlim(years[0] - 0.08 * span - 1, years[-1] + 0.08 * span + 1)
     ax.set_ylim(-1.9, 1.9)
@@ -128,8 +153,10 @@ def plot_finite_difference_errors(f, derivative, x0, steps, highlight=None, ax=N
     if highlight is not None:
         k = int(np.argmin(np.abs(np.log(steps) - np.log(highlight))))
         ax.axvline(steps[k], color="0.5", lw=1)
-        ax.set_title(f"h = {steps[k]:.0e}: forward error {forward[k]:.1e}, "
-                     f"central error {central[k]:.1e}", fontsize="medium")
+        ax.set_title(
+            f"h = {steps[k]:.0e}: forward error {forward[k]:.1e}, central error {central[k]:.1e}",
+            fontsize="medium",
+        )
     ax.legend(fontsize="small", loc="lower left", ncol=2)
     ax.grid(True, which="major", alpha=0.3)
     return ax
@@ -142,8 +169,7 @@ def _plain_log_ticks(ax, which: str = "y") -> None:
 
     axis = ax.yaxis if which == "y" else ax.xaxis
     axis.set_major_locator(LogLocator(base=10, numticks=8))
-    axis.set_major_formatter(FuncFormatter(
-        lambda v, _: f"1e{int(round(np.log10(v)))}" if v > 0 else ""))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{int(round(np.log10(v)))}" if v > 0 else ""))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -177,7 +203,7 @@ def plot_paths(paths, ax, labels=None, colors=None, upto=None, markers=True):
     labels = labels or [None] * len(paths)
     for path, label, color in zip(paths, labels, colors):
         path = np.asarray(path)
-        p = path if upto is None else path[:upto + 1]
+        p = path if upto is None else path[: upto + 1]
         ax.plot(p[:, 0], p[:, 1], "-", color=color, lw=1.6, label=label)
         if markers:
             ax.plot(p[:, 0], p[:, 1], "o", color=color, ms=2.5)
@@ -185,8 +211,9 @@ def plot_paths(paths, ax, labels=None, colors=None, upto=None, markers=True):
     return ax
 
 
-def plot_loss_curves(curves, ax, labels=None, colors=None, highlight=None, upto=None,
-                     floor=1e-12, ceiling=None, logx=False):
+def plot_loss_curves(
+    curves, ax, labels=None, colors=None, highlight=None, upto=None, floor=1e-12, ceiling=None, logx=False
+):
     """Loss (or loss above its minimum) against the step, log y axis; one curve per array.
 
     ``highlight`` (an index) draws one curve thick and the others thin and grey; ``upto`` cuts
@@ -197,9 +224,9 @@ def plot_loss_curves(curves, ax, labels=None, colors=None, highlight=None, upto=
     colors = colors or [f"C{k}" for k in range(len(curves))]
     for k, (curve, label, color) in enumerate(zip(curves, labels, colors)):
         c = np.asarray(curve, dtype=float)
-        c = c if upto is None else c[:upto + 1]
+        c = c if upto is None else c[: upto + 1]
         c = np.clip(np.nan_to_num(c, nan=np.inf), floor, ceiling if ceiling is not None else np.inf)
-        steps = np.arange(c.size) + (1 if logx else 0)   # step 0 cannot go on a log axis
+        steps = np.arange(c.size) + (1 if logx else 0)  # step 0 cannot go on a log axis
         if highlight is None:
             ax.plot(steps, c, color=color, lw=1.6, label=label)
         elif k == highlight:
@@ -227,8 +254,7 @@ def plot_polynomial_fit(x_train, y_train, x_grid, fitted, ax, truth=None, label=
     return ax
 
 
-def plot_train_val_errors(xs, train, val, ax, highlight=None, xlabel="", xticklabels=None,
-                          logx=False):
+def plot_train_val_errors(xs, train, val, ax, highlight=None, xlabel="", xticklabels=None, logx=False):
     """Training and validation error against a hyper-parameter or the epoch, log y axis.
 
     With ``xticklabels`` the points are placed at 0, 1, 2, ... and labelled (useful when one
@@ -265,20 +291,25 @@ def plot_perceptron_state(X, y, w, ax, highlight=None, w_star=None, lim=1.15, ti
     XX, YY = np.meshgrid(g, g)
     if np.any(w != 0):
         score = w[0] + w[1] * XX + w[2] * YY
-        ax.contourf(XX, YY, (score > 0).astype(float), levels=[-0.5, 0.5, 1.5],
-                    colors=["#f6dede", "#dde8f6"])
+        ax.contourf(XX, YY, (score > 0).astype(float), levels=[-0.5, 0.5, 1.5], colors=["#f6dede", "#dde8f6"])
         ax.contour(XX, YY, score, levels=[0], colors="black", linewidths=1.6)
     else:
-        ax.set_facecolor("#f6dede")               # w = 0: every point has score 0, output −1
+        ax.set_facecolor("#f6dede")  # w = 0: every point has score 0, output −1
     if w_star is not None:
-        ax.contour(XX, YY, w_star[0] + w_star[1] * XX + w_star[2] * YY, levels=[0],
-                   colors="0.45", linewidths=1.0, linestyles="--")
+        ax.contour(
+            XX,
+            YY,
+            w_star[0] + w_star[1] * XX + w_star[2] * YY,
+            levels=[0],
+            colors="0.45",
+            linewidths=1.0,
+            linestyles="--",
+        )
     pos, neg = y > 0, y <= 0
     ax.scatter(X[pos, 0], X[pos, 1], marker="o", s=22, color="tab:blue", label="y = +1", zorder=3)
     ax.scatter(X[neg, 0], X[neg, 1], marker="x", s=22, color="tab:red", label="y = −1", zorder=3)
     if highlight is not None:
-        ax.scatter(*X[highlight], s=170, facecolors="none", edgecolors="black", linewidths=1.5,
-                   zorder=4)
+        ax.scatter(*X[highlight], s=170, facecolors="none", edgecolors="black", linewidths=1.5, zorder=4)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -292,8 +323,14 @@ def plot_perceptron_state(X, y, w, ax, highlight=None, w_star=None, lim=1.15, ti
 def plot_mistake_bounds(updates, bounds, ax, labels=None):
     """Theorem 4.1 on many data sets: mistakes K against R²/γ², log-log, with the line K = R²/γ²."""
     updates, bounds = np.asarray(updates, float), np.asarray(bounds, float)
-    ax.scatter(bounds, np.maximum(updates, 0.8), s=12, alpha=0.7, color="tab:blue",
-               label=labels or "one random separable set")
+    ax.scatter(
+        bounds,
+        np.maximum(updates, 0.8),
+        s=12,
+        alpha=0.7,
+        color="tab:blue",
+        label=labels or "one random separable set",
+    )
     lo, hi = min(bounds.min(), 1.0), bounds.max() * 1.5
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="K = R²/γ² (the bound)")
     ax.set_xscale("log")
@@ -310,14 +347,23 @@ def plot_norm_bounds(weights, R, gamma, ax):
     weights = np.asarray(weights, float).reshape(len(weights), -1)
     k = np.arange(len(weights))
     ax.plot(k, k * R**2, "--", color="tab:red", lw=1.2, label="upper bound k R² (4.6)")
-    ax.plot(k, np.einsum("kd,kd->k", weights, weights), "o-", color="black", ms=3, lw=1.2,
-            label=r"$\Vert \mathbf{w}_k \Vert^2$")
+    ax.plot(
+        k,
+        np.einsum("kd,kd->k", weights, weights),
+        "o-",
+        color="black",
+        ms=3,
+        lw=1.2,
+        label=r"$\Vert \mathbf{w}_k \Vert^2$",
+    )
     ax.plot(k, (k * gamma) ** 2, "--", color="tab:blue", lw=1.2, label="lower bound k² γ² (4.8)")
     ax.set_xlabel("update k")
     ax.set_ylabel("squared norm")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return ax
+
+
 __all__ += ["plot_perceptron_state", "plot_mistake_bounds", "plot_norm_bounds"]
 
 
@@ -330,9 +376,8 @@ def plot_activations(x, names, ax, derivative: bool = False, title: str = ""):
     styles = {"logistic": "-", "tanh": "--", "relu": "-.", "softplus": ":"}
     for k, name in enumerate(names):
         f, f_prime = ACTIVATIONS[name]
-        label = (f"{name}′" if derivative else name)
-        ax.plot(x, (f_prime if derivative else f)(x), styles.get(name, "-"), lw=2, color=f"C{k}",
-                label=label)
+        label = f"{name}′" if derivative else name
+        ax.plot(x, (f_prime if derivative else f)(x), styles.get(name, "-"), lw=2, color=f"C{k}", label=label)
     ax.axhline(0, color="0.6", lw=0.8)
     ax.axvline(0, color="0.6", lw=0.8)
     ax.set_xlabel("x")
@@ -360,8 +405,15 @@ def plot_decision_regions(predict, X, y, ax, lim=None, resolution: int = 201, ti
     ax.contour(XX, YY, Z, levels=np.arange(classes) + 0.5, colors="black", linewidths=1.2)
     markers = ["o", "x", "s", "^", "v"]
     for c in range(classes):
-        ax.scatter(X[y == c, 0], X[y == c, 1], marker=markers[c % 5], s=40, color=f"C{[0, 3, 2, 1, 4][c % 5]}",
-                   label=f"class {c}", zorder=3)
+        ax.scatter(
+            X[y == c, 0],
+            X[y == c, 1],
+            marker=markers[c % 5],
+            s=40,
+            color=f"C{[0, 3, 2, 1, 4][c % 5]}",
+            label=f"class {c}",
+            zorder=3,
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("$x_1$")
@@ -380,8 +432,16 @@ def plot_delta_norms(norms, ax, labels=None, colors=None, highlight=None, ylim=N
         d = np.maximum(np.asarray(d, dtype=float), tiny)
         layers = np.arange(1, d.size + 1)
         strong = highlight is None or k == highlight
-        ax.plot(layers, d, "o-", color=color, lw=2.2 if strong else 1.0, ms=4 if strong else 2.5,
-                alpha=1.0 if strong else 0.45, label=label)
+        ax.plot(
+            layers,
+            d,
+            "o-",
+            color=color,
+            lw=2.2 if strong else 1.0,
+            ms=4 if strong else 2.5,
+            alpha=1.0 if strong else 0.45,
+            label=label,
+        )
     ax.set_yscale("log")
     if ylim is not None:
         ax.set_ylim(*ylim)
@@ -405,12 +465,14 @@ def plot_filter_response(image, kernel, axes, title: str = ""):
     axes[0].imshow(image, cmap="gray_r")
     axes[0].set_title(f"input {image.shape[0]}×{image.shape[1]}", fontsize="small")
     axes[1].imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
-    axes[1].set_title(f"kernel {kernel.shape[0]}×{kernel.shape[1]}" + (f": {title}" if title else ""),
-                      fontsize="small")
+    axes[1].set_title(
+        f"kernel {kernel.shape[0]}×{kernel.shape[1]}" + (f": {title}" if title else ""), fontsize="small"
+    )
     signed = kernel.min() < 0
     m = max(abs(out).max(), 1e-12)
-    axes[2].imshow(out, cmap="RdBu_r" if signed else "gray_r", vmin=-m if signed else None,
-                   vmax=m if signed else None)
+    axes[2].imshow(
+        out, cmap="RdBu_r" if signed else "gray_r", vmin=-m if signed else None, vmax=m if signed else None
+    )
     axes[2].set_title(f"input ⊗ kernel {out.shape[0]}×{out.shape[1]}", fontsize="small")
     for ax in axes:
         ax.set_xticks([])
@@ -449,9 +511,14 @@ def plot_jacobian_norms(curves, ax, labels=None, colors=None, styles=None, ylim=
     """‖∂h_t/∂h_0‖ against t − k on a log axis, one curve per entry of ``curves`` (7.6)–(7.10)."""
     for k, c in enumerate(curves):
         c = np.clip(np.asarray(c, dtype=float), ylim[0], ylim[1])
-        ax.plot(np.arange(1, c.size + 1), c, color=None if colors is None else colors[k],
-                ls="-" if styles is None else styles[k], lw=1.8,
-                label=None if labels is None else labels[k])
+        ax.plot(
+            np.arange(1, c.size + 1),
+            c,
+            color=None if colors is None else colors[k],
+            ls="-" if styles is None else styles[k],
+            lw=1.8,
+            label=None if labels is None else labels[k],
+        )
     ax.axhline(1.0, color="grey", lw=0.8, ls=":")
     ax.set_yscale("log")
     ax.set_ylim(*ylim)

@@ -61,6 +61,7 @@ BPTT as printed
 z_i = U h_{i−1} + W x_i + b (for tanh: diag(1 − h_i²)), multiplied for i = k+1, …, t from left
 to right (denominator layout).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -69,18 +70,48 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import functions as F
-from ._validation import (as_count as _count, as_float_dtype, as_label_array, as_real_array,
-                          check_finite_arrays, check_finite_scores, check_loss, require_finite)
+from ._validation import as_count as _count
+from ._validation import (
+    as_float_dtype,
+    as_label_array,
+    as_real_array,
+    check_finite_arrays,
+    check_finite_scores,
+    check_loss,
+    require_finite,
+)
 from .nn import Layer
 
 __all__ = [
-    "SRN", "LSTM", "GRU", "LastStep", "ACTIVATIONS",
-    "srn_forward", "srn_backward", "srn_forward_reference", "srn_backward_reference",
-    "lstm_forward", "lstm_backward", "lstm_forward_reference", "lstm_backward_reference",
-    "lstm_step", "lstm_forward_vectorized",
-    "gru_forward", "gru_backward", "gru_forward_reference", "gru_backward_reference",
-    "bptt_literal", "jacobian_norms", "with_spectral_radius", "additive_state",
-    "clip_grad_norm", "global_norm", "train", "evaluate", "recall_task", "blas_threads",
+    "SRN",
+    "LSTM",
+    "GRU",
+    "LastStep",
+    "ACTIVATIONS",
+    "srn_forward",
+    "srn_backward",
+    "srn_forward_reference",
+    "srn_backward_reference",
+    "lstm_forward",
+    "lstm_backward",
+    "lstm_forward_reference",
+    "lstm_backward_reference",
+    "lstm_step",
+    "lstm_forward_vectorized",
+    "gru_forward",
+    "gru_backward",
+    "gru_forward_reference",
+    "gru_backward_reference",
+    "bptt_literal",
+    "jacobian_norms",
+    "with_spectral_radius",
+    "additive_state",
+    "clip_grad_norm",
+    "global_norm",
+    "train",
+    "evaluate",
+    "recall_task",
+    "blas_threads",
 ]
 
 # -------------------------------------------------------------------------------- activations
@@ -112,8 +143,7 @@ def _real_number(value, name: str, positive: bool = False) -> float:
         raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, "
-                         f"got {value!r}")
+        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}")
     return value
 
 
@@ -129,8 +159,10 @@ def _sequences(x, D, who: str, name: str = "x") -> np.ndarray:
     x = as_real_array(x, name)
     if x.ndim != 3 or (D is not None and x.shape[2] != D) or x.shape[0] == 0 or x.shape[1] == 0:
         at = "" if D is None else f" with D = {D}"
-        raise ValueError(f"{who} expects a batch of sequences {name} of shape (N, T, D){at} "
-                         f"(batch first: N >= 1 sequences of T >= 1 steps), got shape {x.shape}")
+        raise ValueError(
+            f"{who} expects a batch of sequences {name} of shape (N, T, D){at} "
+            f"(batch first: N >= 1 sequences of T >= 1 steps), got shape {x.shape}"
+        )
     return x
 
 
@@ -138,8 +170,7 @@ def _shaped(a, shape, name: str, who: str, expected: str) -> np.ndarray:
     """``a`` as a real array of exactly ``shape``; ``expected`` spells the shape in letters."""
     a = as_real_array(a, name)
     if a.shape != tuple(shape):
-        raise ValueError(f"{who}: {name} must have shape {expected} = {tuple(shape)}, "
-                         f"got shape {a.shape}")
+        raise ValueError(f"{who}: {name} must have shape {expected} = {tuple(shape)}, got shape {a.shape}")
     return a
 
 
@@ -166,8 +197,10 @@ def _state(s, N: int, H: int, dtype, name: str, who: str) -> np.ndarray:
         return np.zeros((N, H), dtype=dtype)
     s = as_real_array(s, name)
     if s.shape != (N, H):
-        raise ValueError(f"{who}: the initial state {name} must have shape (N, H) = ({N}, {H}) "
-                         f"(N from x, H from U), got shape {s.shape}")
+        raise ValueError(
+            f"{who}: the initial state {name} must have shape (N, H) = ({N}, {H}) "
+            f"(N from x, H from U), got shape {s.shape}"
+        )
     return s.astype(dtype, copy=False)
 
 
@@ -175,8 +208,9 @@ def _dh(dh, shape, who: str) -> np.ndarray:
     """``dh`` as a real array of the output's shape (N, T, H); ``who`` names the caller."""
     dh = as_real_array(dh, "dh")
     if dh.shape != tuple(shape):
-        raise ValueError(f"{who}: dh must have the shape (N, T, H) = {tuple(shape)} of the "
-                         f"output, got shape {dh.shape}")
+        raise ValueError(
+            f"{who}: dh must have the shape (N, T, H) = {tuple(shape)} of the output, got shape {dh.shape}"
+        )
     return dh
 
 
@@ -184,8 +218,10 @@ def _cache(cache, length: int, forward: str, who: str) -> tuple:
     """``cache`` if it is a tuple of ``length`` items (what ``forward`` returns); else TypeError."""
     if not isinstance(cache, tuple) or len(cache) != length:
         got = f"a tuple of {len(cache)} items" if isinstance(cache, tuple) else type(cache).__name__
-        raise TypeError(f"{who}: cache must be the second value returned by {forward} "
-                        f"(a tuple of {length} items), got {got}")
+        raise TypeError(
+            f"{who}: cache must be the second value returned by {forward} "
+            f"(a tuple of {length} items), got {got}"
+        )
     return cache
 
 
@@ -236,10 +272,10 @@ def srn_forward_reference(x, W, U, b, h0=None, activation="tanh"):
     h_prev = _state(h0, N, U.shape[0], x.dtype, "h0", who)
     hs = [h_prev]
     for t in range(T):
-        z_t = h_prev @ U + x[:, t] @ W + b                    # U h_{t-1} + W x_t + b
-        h_prev = f(z_t)                                        # (7.2)
+        z_t = h_prev @ U + x[:, t] @ W + b  # U h_{t-1} + W x_t + b
+        h_prev = f(z_t)  # (7.2)
         hs.append(h_prev)
-    H = np.stack(hs, axis=1)                                   # (N, T+1, H) with h_0 first
+    H = np.stack(hs, axis=1)  # (N, T+1, H) with h_0 first
     return H[:, 1:], (x, W, U, b, H, activation)
 
 
@@ -257,14 +293,14 @@ def srn_backward_reference(dh, cache):
     T = x.shape[1]
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
     dx = np.zeros_like(x)
-    carry = np.zeros_like(H[:, 0])                             # ∂J/∂h_t from step t+1
+    carry = np.zeros_like(H[:, 0])  # ∂J/∂h_t from step t+1
     for t in range(T - 1, -1, -1):
-        delta = fprime(H[:, t + 1]) * (dh[:, t] + carry)      # f'(z_t) ⊙ ∂J/∂h_t
+        delta = fprime(H[:, t + 1]) * (dh[:, t] + carry)  # f'(z_t) ⊙ ∂J/∂h_t
         dU += H[:, t].T @ delta
         dW += x[:, t].T @ delta
         db += delta.sum(axis=0)
         dx[:, t] = delta @ W.T
-        carry = delta @ U.T                                    # ∂J/∂h_{t-1}
+        carry = delta @ U.T  # ∂J/∂h_{t-1}
     return dx, {"W": dW, "U": dU, "b": db}, carry
 
 
@@ -298,7 +334,7 @@ def _srn_forward(x, W, U, b, h0=None, activation="tanh", work=None):
     states = np.empty((T + 1, N, Hd), dtype=np.result_type(x, W))
     states[0] = h0
     xt = _time_major(x)
-    xw = _input_projection(xt, W, b, T, work)                  # (T, N, H)
+    xw = _input_projection(xt, W, b, T, work)  # (T, N, H)
     inplace_tanh = activation == "tanh"
     for t in range(T):
         z = np.matmul(states[t], U, out=states[t + 1])
@@ -317,10 +353,10 @@ def _srn_backward(dh, cache, work=None):
     _, fprime = ACTIVATIONS[activation]
     N, T, D = x.shape
     Hd = U.shape[0]
-    dht = dh.transpose(1, 0, 2)                                # (T, N, H) view
+    dht = dh.transpose(1, 0, 2)  # (T, N, H) view
     deltas = _workspace_array(work, "deltas", (T, N, Hd), states.dtype)
     carry = np.zeros((N, Hd), dtype=states.dtype)
-    UT = np.ascontiguousarray(U.T)         # a transposed view would send matmul off BLAS
+    UT = np.ascontiguousarray(U.T)  # a transposed view would send matmul off BLAS
     for t in range(T - 1, -1, -1):
         d = deltas[t]
         np.add(dht[t], carry, out=d)
@@ -359,7 +395,7 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
     h0 = _state(h0, N, Hd, np.float64, "h0", who)
     dU = np.zeros((Hd, Hd))
     for n in range(N):
-        hs, ds = [h0[n]], []                       # h_0..h_T and f'(z_1)..f'(z_T)
+        hs, ds = [h0[n]], []  # h_0..h_T and f'(z_1)..f'(z_T)
         # (ACTIVATIONS give f′ from the output a = f(z), so f′ at an argument u is fprime(f(u)))
         for t in range(T):
             a = f(hs[-1] @ U + x[n, t] @ W + b)
@@ -367,12 +403,12 @@ def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
             ds.append(fprime(a))
         for t in range(1, T + 1):
             for k in range(1, t + 1):
-                J = np.eye(Hd)                                     # ∂h_t/∂h_k, (7.6)
+                J = np.eye(Hd)  # ∂h_t/∂h_k, (7.6)
                 for i in range(k + 1, t + 1):
                     d = fprime(f(hs[i - 1])) if printed else ds[i - 1]  # f'(h_{i-1}) | f'(z_i)
-                    J = J @ (U * d[None, :])                       # (7.7): U diag(d) (row layout)
-                g = J @ dh[n, t - 1]                               # ∂h_t/∂h_k ∂J_t/∂h_t
-                dU += np.outer(hs[k - 1], ds[k - 1] * g)           # ∂h_k/∂U (immediate)
+                    J = J @ (U * d[None, :])  # (7.7): U diag(d) (row layout)
+                g = J @ dh[n, t - 1]  # ∂h_t/∂h_k ∂J_t/∂h_t
+                dU += np.outer(hs[k - 1], ds[k - 1] * g)  # ∂h_k/∂U (immediate)
     return dU
 
 
@@ -387,21 +423,21 @@ def lstm_forward_reference(x, W, U, b, V=None, h0=None, c0=None):
     x, W, U, b, V = _kernel_args(x, W, U, b, 4, who, V)
     N, T, _ = x.shape
     H = U.shape[0]
-    Wi, Wf, Wo, Wc = (W[:, k * H:(k + 1) * H] for k in range(4))
-    Ui, Uf, Uo, Uc = (U[:, k * H:(k + 1) * H] for k in range(4))
-    bi, bf, bo, bc = (b[k * H:(k + 1) * H] for k in range(4))
+    Wi, Wf, Wo, Wc = (W[:, k * H : (k + 1) * H] for k in range(4))
+    Ui, Uf, Uo, Uc = (U[:, k * H : (k + 1) * H] for k in range(4))
+    bi, bf, bo, bc = (b[k * H : (k + 1) * H] for k in range(4))
     Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
     h = _state(h0, N, H, x.dtype, "h0", who)
     c = _state(c0, N, H, x.dtype, "c0", who)
     steps = []
     for t in range(T):
         x_t = x[:, t]
-        i = F.logistic(x_t @ Wi + h @ Ui + Vi * c + bi)                  # (7.14)
-        f = F.logistic(x_t @ Wf + h @ Uf + Vf * c + bf)                  # (7.15)
-        c_tilde = np.tanh(x_t @ Wc + h @ Uc + bc)                        # (7.17)
-        c_new = f * c + i * c_tilde                                      # (7.18)
-        o = F.logistic(x_t @ Wo + h @ Uo + Vo * c_new + bo)              # (7.16): sees c_t
-        h_new = o * np.tanh(c_new)                                       # (7.19)
+        i = F.logistic(x_t @ Wi + h @ Ui + Vi * c + bi)  # (7.14)
+        f = F.logistic(x_t @ Wf + h @ Uf + Vf * c + bf)  # (7.15)
+        c_tilde = np.tanh(x_t @ Wc + h @ Uc + bc)  # (7.17)
+        c_new = f * c + i * c_tilde  # (7.18)
+        o = F.logistic(x_t @ Wo + h @ Uo + Vo * c_new + bo)  # (7.16): sees c_t
+        h_new = o * np.tanh(c_new)  # (7.19)
         steps.append((x_t, h, c, i, f, o, c_tilde, c_new))
         h, c = h_new, c_new
     out = np.stack([o * np.tanh(cn) for (_, _, _, _, _, o, _, cn) in steps], axis=1)
@@ -414,8 +450,8 @@ def lstm_backward_reference(dh, cache):
     W, U, b, V, steps = _cache(cache, 5, "lstm_forward_reference", who)
     H = U.shape[0]
     dh = _dh(dh, (steps[0][1].shape[0], len(steps), H), who)
-    Wb = [W[:, k * H:(k + 1) * H] for k in range(4)]
-    Ub = [U[:, k * H:(k + 1) * H] for k in range(4)]
+    Wb = [W[:, k * H : (k + 1) * H] for k in range(4)]
+    Ub = [U[:, k * H : (k + 1) * H] for k in range(4)]
     Vi, Vf, Vo = (np.zeros(H, dtype=W.dtype),) * 3 if V is None else (V[0], V[1], V[2])
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
     dV = np.zeros((3, H), dtype=W.dtype)
@@ -426,12 +462,12 @@ def lstm_backward_reference(dh, cache):
         x_t, h_prev, c_prev, i, f, o, c_tilde, c = steps[t]
         dh_t = dh[:, t] + dh_next
         tc = np.tanh(c)
-        do = dh_t * tc                                         # (7.19)
-        dzo = do * o * (1 - o)                                 # (7.16)
-        dc = dc_next + dh_t * o * (1 - tc ** 2) + dzo * Vo     # (7.19) and the peephole of (7.16)
-        dzi = dc * c_tilde * i * (1 - i)                       # (7.18) → (7.14)
-        dzf = dc * c_prev * f * (1 - f)                        # (7.18) → (7.15)
-        dzc = dc * i * (1 - c_tilde ** 2)                      # (7.18) → (7.17)
+        do = dh_t * tc  # (7.19)
+        dzo = do * o * (1 - o)  # (7.16)
+        dc = dc_next + dh_t * o * (1 - tc**2) + dzo * Vo  # (7.19) and the peephole of (7.16)
+        dzi = dc * c_tilde * i * (1 - i)  # (7.18) → (7.14)
+        dzf = dc * c_prev * f * (1 - f)  # (7.18) → (7.15)
+        dzc = dc * i * (1 - c_tilde**2)  # (7.18) → (7.17)
         dz = [dzi, dzf, dzo, dzc]
         for k in range(4):
             sl = slice(k * H, (k + 1) * H)
@@ -462,17 +498,18 @@ def lstm_step(x_t, h_prev, c_prev, W, U, b, V=None, *, xw_t=None):
     who = "lstm_step"
     x, W, U, b, V = _kernel_args(np.asarray(x_t)[:, None], W, U, b, 4, who, V)
     N, H = x.shape[0], U.shape[0]
-    h_prev, c_prev = (_state(s, N, H, x.dtype, name, who) for s, name in
-                      ((h_prev, "h_prev"), (c_prev, "c_prev")))
+    h_prev, c_prev = (
+        _state(s, N, H, x.dtype, name, who) for s, name in ((h_prev, "h_prev"), (c_prev, "c_prev"))
+    )
     xw_t = x[:, 0] @ W + b if xw_t is None else _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
-    a = xw_t + h_prev @ U                                  # W x_t + U h_{t−1} + b, four blocks
+    a = xw_t + h_prev @ U  # W x_t + U h_{t−1} + b, four blocks
     Vi, Vf, Vo = (0, 0, 0) if V is None else V
-    i = F.logistic(a[:, :H] + Vi * c_prev)                 # (7.14) input gate
-    f = F.logistic(a[:, H:2 * H] + Vf * c_prev)            # (7.15) forget gate
-    c_tilde = np.tanh(a[:, 3 * H:])                        # (7.17) candidate
-    c_t = f * c_prev + i * c_tilde                         # (7.18)
-    o = F.logistic(a[:, 2 * H:3 * H] + Vo * c_t)           # (7.16) output gate, peephole sees c_t
-    h_t = o * np.tanh(c_t)                                 # (7.19)
+    i = F.logistic(a[:, :H] + Vi * c_prev)  # (7.14) input gate
+    f = F.logistic(a[:, H : 2 * H] + Vf * c_prev)  # (7.15) forget gate
+    c_tilde = np.tanh(a[:, 3 * H :])  # (7.17) candidate
+    c_t = f * c_prev + i * c_tilde  # (7.18)
+    o = F.logistic(a[:, 2 * H : 3 * H] + Vo * c_t)  # (7.16) output gate, peephole sees c_t
+    h_t = o * np.tanh(c_t)  # (7.19)
     return h_t, c_t, (i, f, o, c_tilde)
 
 
@@ -488,7 +525,7 @@ def lstm_forward_vectorized(x, W, U, b, V=None, h0=None, c0=None):
     N, T, D = x.shape
     h = _state(h0, N, U.shape[0], x.dtype, "h0", who)
     c = _state(c0, N, U.shape[0], x.dtype, "c0", who)
-    xw = (x.reshape(N * T, D) @ W + b).reshape(N, T, -1)   # one GEMM for all steps
+    xw = (x.reshape(N * T, D) @ W + b).reshape(N, T, -1)  # one GEMM for all steps
     steps, hs = [], []
     for t in range(T):
         h_t, c_t, (i, f, o, c_tilde) = lstm_step(x[:, t], h, c, W, U, b, V, xw_t=xw[:, t])
@@ -524,46 +561,46 @@ def _lstm_forward(x, W, U, b, V=None, h0=None, c0=None, work=None):
     N, T, D = x.shape
     H = U.shape[0]
     dt = np.result_type(x, W)
-    hs = np.empty((T + 1, N, H), dtype=dt)                # h_0..h_T, time major
+    hs = np.empty((T + 1, N, H), dtype=dt)  # h_0..h_T, time major
     cs = _workspace_array(work, "cs", (T + 1, N, H), dt)
     hs[0] = _state(h0, N, H, dt, "h0", "lstm_forward")
     cs[0] = _state(c0, N, H, dt, "c0", "lstm_forward")
-    gates = _workspace_array(work, "gates", (T, N, 4 * H), dt)    # activated [i, f, o, c̃]
-    tcs = _workspace_array(work, "tcs", (T, N, H), dt)             # tanh(c_t)
+    gates = _workspace_array(work, "gates", (T, N, 4 * H), dt)  # activated [i, f, o, c̃]
+    tcs = _workspace_array(work, "tcs", (T, N, H), dt)  # tanh(c_t)
     half = np.ones(4 * H, dtype=dt)
-    half[:3 * H] = 0.5                                     # z/2 for the σ gates, z for c̃
+    half[: 3 * H] = 0.5  # z/2 for the σ gates, z for c̃
     xt = _time_major(x)
-    xw = _input_projection(xt, W * half, b * half, T, work)   # (T, N, 4H)
+    xw = _input_projection(xt, W * half, b * half, T, work)  # (T, N, 4H)
     Uh = U * half
     peep = V is not None
     if peep:
         Vh = 0.5 * V
     ig = np.empty((N, H), dtype=dt)
     for t in range(T):
-        a = np.matmul(hs[t], Uh, out=gates[t])            # one fused GEMM for the 4 gates
+        a = np.matmul(hs[t], Uh, out=gates[t])  # one fused GEMM for the 4 gates
         a += xw[t]
         c_prev, c = cs[t], cs[t + 1]
-        i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        if peep:                                           # i, f see c_{t-1}; o waits for c_t
+        i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        if peep:  # i, f see c_{t-1}; o waits for c_t
             i += Vh[0] * c_prev
             f += Vh[1] * c_prev
-            np.tanh(a[:, :2 * H], out=a[:, :2 * H])
+            np.tanh(a[:, : 2 * H], out=a[:, : 2 * H])
             np.tanh(g, out=g)
-            s = a[:, :2 * H]
+            s = a[:, : 2 * H]
         else:
             np.tanh(a, out=a)
-            s = a[:, :3 * H]
+            s = a[:, : 3 * H]
         s *= 0.5
-        s += 0.5                                           # σ = (1 + tanh(z/2))/2
-        np.multiply(f, c_prev, out=c)                      # f ⊙ c_{t-1}
-        c += np.multiply(i, g, out=ig)                     # + i ⊙ c̃   (7.18)
+        s += 0.5  # σ = (1 + tanh(z/2))/2
+        np.multiply(f, c_prev, out=c)  # f ⊙ c_{t-1}
+        c += np.multiply(i, g, out=ig)  # + i ⊙ c̃   (7.18)
         if peep:
-            o += Vh[2] * c                                 # o sees c_t (7.16)
+            o += Vh[2] * c  # o sees c_t (7.16)
             np.tanh(o, out=o)
             o *= 0.5
             o += 0.5
         np.tanh(c, out=tcs[t])
-        np.multiply(o, tcs[t], out=hs[t + 1])              # (7.19)
+        np.multiply(o, tcs[t], out=hs[t + 1])  # (7.19)
     h = hs[1:].transpose(1, 0, 2)
     return h, (x, W, U, b, V, hs, cs, gates, tcs, xt)
 
@@ -580,14 +617,14 @@ def _lstm_backward(dh, cache, work=None):
     dc = np.zeros((N, H), dtype=dt)
     peep = V is not None
     tmp = np.empty((N, H), dtype=dt)
-    UT = np.ascontiguousarray(U.T)         # a transposed view would send matmul off BLAS
+    UT = np.ascontiguousarray(U.T)  # a transposed view would send matmul off BLAS
     for t in range(T - 1, -1, -1):
         g = gates[t]
-        i, f, o, ct = g[:, :H], g[:, H:2 * H], g[:, 2 * H:3 * H], g[:, 3 * H:]
+        i, f, o, ct = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
         d = dz[t]
-        dzi, dzf, dzo, dzc = d[:, :H], d[:, H:2 * H], d[:, 2 * H:3 * H], d[:, 3 * H:]
+        dzi, dzf, dzo, dzc = d[:, :H], d[:, H : 2 * H], d[:, 2 * H : 3 * H], d[:, 3 * H :]
         dh_t = dh_next
-        dh_t += dht[t]                                     # total ∂J/∂h_t
+        dh_t += dht[t]  # total ∂J/∂h_t
         tc = tcs[t]
         # output gate: dzo = dh ⊙ tanh(c) ⊙ o(1 − o)
         np.multiply(dh_t, tc, out=dzo)
@@ -610,11 +647,11 @@ def _lstm_backward(dh, cache, work=None):
         dzf *= 1.0 - f
         np.multiply(dc, i, out=dzc)
         dzc *= 1.0 - ct * ct
-        dc *= f                                            # ∂J/∂c_{t-1}
+        dc *= f  # ∂J/∂c_{t-1}
         if peep:
             dc += V[0] * dzi
             dc += V[1] * dzf
-        dh_next = np.matmul(d, UT, out=dh_t)              # one fused GEMM back through U
+        dh_next = np.matmul(d, UT, out=dh_t)  # one fused GEMM back through U
     flat = dz.reshape(T * N, 4 * H)
     dU = hs[:-1].reshape(T * N, H).T @ flat
     dW = xt.T @ flat
@@ -622,9 +659,13 @@ def _lstm_backward(dh, cache, work=None):
     dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
     grads = {"W": dW, "U": dU, "b": db}
     if peep:
-        grads["V"] = np.stack([(dz[:, :, :H] * cs[:-1]).sum(axis=(0, 1)),
-                               (dz[:, :, H:2 * H] * cs[:-1]).sum(axis=(0, 1)),
-                               (dz[:, :, 2 * H:3 * H] * cs[1:]).sum(axis=(0, 1))])
+        grads["V"] = np.stack(
+            [
+                (dz[:, :, :H] * cs[:-1]).sum(axis=(0, 1)),
+                (dz[:, :, H : 2 * H] * cs[:-1]).sum(axis=(0, 1)),
+                (dz[:, :, 2 * H : 3 * H] * cs[1:]).sum(axis=(0, 1)),
+            ]
+        )
     return dx, grads, dh_next, dc
 
 
@@ -635,17 +676,17 @@ def gru_forward_reference(x, W, U, b, h0=None):
     x, W, U, b, _ = _kernel_args(x, W, U, b, 3, who)
     N, T, _ = x.shape
     H = U.shape[0]
-    Wr, Wz, Wc = (W[:, k * H:(k + 1) * H] for k in range(3))
-    Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
-    br, bz, bc = (b[k * H:(k + 1) * H] for k in range(3))
+    Wr, Wz, Wc = (W[:, k * H : (k + 1) * H] for k in range(3))
+    Ur, Uz, Uc = (U[:, k * H : (k + 1) * H] for k in range(3))
+    br, bz, bc = (b[k * H : (k + 1) * H] for k in range(3))
     h = _state(h0, N, H, x.dtype, "h0", who)
     steps, out = [], []
     for t in range(T):
         x_t = x[:, t]
-        r = F.logistic(x_t @ Wr + h @ Ur + br)                       # (7.20)
-        z = F.logistic(x_t @ Wz + h @ Uz + bz)                       # (7.21)
-        h_tilde = np.tanh(x_t @ Wc + (r * h) @ Uc + bc)              # (7.22): U(r ⊙ h_{t-1})
-        h_new = z * h + (1 - z) * h_tilde                            # (7.23)
+        r = F.logistic(x_t @ Wr + h @ Ur + br)  # (7.20)
+        z = F.logistic(x_t @ Wz + h @ Uz + bz)  # (7.21)
+        h_tilde = np.tanh(x_t @ Wc + (r * h) @ Uc + bc)  # (7.22): U(r ⊙ h_{t-1})
+        h_new = z * h + (1 - z) * h_tilde  # (7.23)
         steps.append((x_t, h, r, z, h_tilde))
         out.append(h_new)
         h = h_new
@@ -658,18 +699,18 @@ def gru_backward_reference(dh, cache):
     W, U, b, steps = _cache(cache, 4, "gru_forward_reference", who)
     H = U.shape[0]
     dh = _dh(dh, (steps[0][1].shape[0], len(steps), H), who)
-    Wb = [W[:, k * H:(k + 1) * H] for k in range(3)]
-    Ur, Uz, Uc = (U[:, k * H:(k + 1) * H] for k in range(3))
+    Wb = [W[:, k * H : (k + 1) * H] for k in range(3)]
+    Ur, Uz, Uc = (U[:, k * H : (k + 1) * H] for k in range(3))
     dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
     dxs = []
     dh_next = np.zeros_like(steps[0][1])
     for t in range(len(steps) - 1, -1, -1):
         x_t, h_prev, r, z, h_tilde = steps[t]
         dh_t = dh[:, t] + dh_next
-        dzc = dh_t * (1 - z) * (1 - h_tilde ** 2)               # (7.23) → (7.22)
-        dzz = dh_t * (h_prev - h_tilde) * z * (1 - z)           # (7.23) → (7.21)
-        drh = dzc @ Uc.T                                         # ∂J/∂(r ⊙ h_{t-1})
-        dzr = drh * h_prev * r * (1 - r)                         # (7.22) → (7.20)
+        dzc = dh_t * (1 - z) * (1 - h_tilde**2)  # (7.23) → (7.22)
+        dzz = dh_t * (h_prev - h_tilde) * z * (1 - z)  # (7.23) → (7.21)
+        drh = dzc @ Uc.T  # ∂J/∂(r ⊙ h_{t-1})
+        dzr = drh * h_prev * r * (1 - r)  # (7.22) → (7.20)
         rh = r * h_prev
         for k, (dzk, inp) in enumerate(((dzr, h_prev), (dzz, h_prev), (dzc, rh))):
             sl = slice(k * H, (k + 1) * H)
@@ -707,24 +748,24 @@ def _gru_forward(x, W, U, b, h0=None, work=None):
     dt = np.result_type(x, W)
     hs = np.empty((T + 1, N, H), dtype=dt)
     hs[0] = _state(h0, N, H, dt, "h0", "gru_forward")
-    gates = _workspace_array(work, "gates", (T, N, 3 * H), dt)    # activated [r, z, h̃]
-    rhs = _workspace_array(work, "rhs", (T, N, H), dt)             # r ⊙ h_{t-1}
+    gates = _workspace_array(work, "gates", (T, N, 3 * H), dt)  # activated [r, z, h̃]
+    rhs = _workspace_array(work, "rhs", (T, N, H), dt)  # r ⊙ h_{t-1}
     xt = _time_major(x)
-    xw = _input_projection(xt, W, b, T, work)              # (T, N, 3H)
-    Urz, Uc = np.ascontiguousarray(U[:, :2 * H]), np.ascontiguousarray(U[:, 2 * H:])
+    xw = _input_projection(xt, W, b, T, work)  # (T, N, 3H)
+    Urz, Uc = np.ascontiguousarray(U[:, : 2 * H]), np.ascontiguousarray(U[:, 2 * H :])
     for t in range(T):
         g = gates[t]
         h_prev = hs[t]
-        rz = np.matmul(h_prev, Urz, out=g[:, :2 * H])     # fused gate GEMM for r and z
-        rz += xw[t, :, :2 * H]
+        rz = np.matmul(h_prev, Urz, out=g[:, : 2 * H])  # fused gate GEMM for r and z
+        rz += xw[t, :, : 2 * H]
         _sigmoid(rz, out=rz)
         np.multiply(g[:, :H], h_prev, out=rhs[t])
-        n = np.matmul(rhs[t], Uc, out=g[:, 2 * H:])        # U_c (r ⊙ h_{t-1}), (7.22)
-        n += xw[t, :, 2 * H:]
+        n = np.matmul(rhs[t], Uc, out=g[:, 2 * H :])  # U_c (r ⊙ h_{t-1}), (7.22)
+        n += xw[t, :, 2 * H :]
         np.tanh(n, out=n)
-        hn = hs[t + 1]                                     # (7.23): n + z ⊙ (h_{t-1} − n)
+        hn = hs[t + 1]  # (7.23): n + z ⊙ (h_{t-1} − n)
         np.subtract(h_prev, n, out=hn)
-        hn *= g[:, H:2 * H]
+        hn *= g[:, H : 2 * H]
         hn += n
     return hs[1:].transpose(1, 0, 2), (x, W, U, b, hs, gates, rhs, xt)
 
@@ -738,14 +779,14 @@ def _gru_backward(dh, cache, work=None):
     dht = dh.transpose(1, 0, 2)
     dz = _workspace_array(work, "dz", (T, N, 3 * H), dt)
     dh_next = np.zeros((N, H), dtype=dt)
-    UcT, UrzT = np.ascontiguousarray(U[:, 2 * H:].T), np.ascontiguousarray(U[:, :2 * H].T)
+    UcT, UrzT = np.ascontiguousarray(U[:, 2 * H :].T), np.ascontiguousarray(U[:, : 2 * H].T)
     drh = np.empty((N, H), dtype=dt)
     for t in range(T - 1, -1, -1):
         g = gates[t]
-        r, z, n = g[:, :H], g[:, H:2 * H], g[:, 2 * H:]
+        r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 2 * H :]
         h_prev = hs[t]
         d = dz[t]
-        dzr, dzz, dzc = d[:, :H], d[:, H:2 * H], d[:, 2 * H:]
+        dzr, dzz, dzc = d[:, :H], d[:, H : 2 * H], d[:, 2 * H :]
         dh_t = dh_next
         dh_t += dht[t]
         np.subtract(1.0, z, out=dzc)
@@ -759,15 +800,15 @@ def _gru_backward(dh, cache, work=None):
         np.multiply(drh, h_prev, out=dzr)
         dzr *= r
         dzr *= 1.0 - r
-        dh_t *= z                                          # ∂h_t/∂h_{t-1} through z ⊙ h_{t-1}
+        dh_t *= z  # ∂h_t/∂h_{t-1} through z ⊙ h_{t-1}
         drh *= r
         dh_t += drh
-        dh_t += d[:, :2 * H] @ UrzT                        # fused GEMM back through U_r, U_z
+        dh_t += d[:, : 2 * H] @ UrzT  # fused GEMM back through U_r, U_z
         dh_next = dh_t
     flat = dz.reshape(T * N, 3 * H)
     dU = np.empty_like(U)
-    dU[:, :2 * H] = hs[:-1].reshape(T * N, H).T @ flat[:, :2 * H]
-    dU[:, 2 * H:] = rhs.reshape(T * N, H).T @ flat[:, 2 * H:]
+    dU[:, : 2 * H] = hs[:-1].reshape(T * N, H).T @ flat[:, : 2 * H]
+    dU[:, 2 * H :] = rhs.reshape(T * N, H).T @ flat[:, 2 * H :]
     dW = xt.T @ flat
     db = flat.sum(axis=0)
     dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
@@ -791,26 +832,27 @@ class _Recurrent(Layer):
         self.reference = bool(reference)
         rng = np.random.default_rng(rng)
         D, H, G = self.input_size, self.hidden_size, self.gates
-        s = 1.0 / np.sqrt(H)                               # U(−1/√H, 1/√H), as PyTorch
-        self.params = {"W": rng.uniform(-s, s, (D, G * H)).astype(dtype),
-                       "U": rng.uniform(-s, s, (H, G * H)).astype(dtype),
-                       "b": np.zeros(G * H, dtype=dtype)}
+        s = 1.0 / np.sqrt(H)  # U(−1/√H, 1/√H), as PyTorch
+        self.params = {
+            "W": rng.uniform(-s, s, (D, G * H)).astype(dtype),
+            "U": rng.uniform(-s, s, (H, G * H)).astype(dtype),
+            "b": np.zeros(G * H, dtype=dtype),
+        }
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self._rng = rng                                    # for subclasses' extra parameters
+        self._rng = rng  # for subclasses' extra parameters
         self._cache = None
-        self._work = {}                                    # scratch arrays reused between calls
+        self._work = {}  # scratch arrays reused between calls
         self.dh0 = None
 
     def _input(self, x):
-        return _sequences(x, self.input_size, f"{type(self).__name__}({self.input_size}, "
-                                               f"{self.hidden_size})")
+        return _sequences(x, self.input_size, f"{type(self).__name__}({self.input_size}, {self.hidden_size})")
 
     def _set_grads(self, grads):
         for k, v in grads.items():
             self.grads[k] = v.astype(self.params[k].dtype, copy=False)
 
     def _check_backward(self, dh):
-        self._cached("_cache")                             # RuntimeError before any forward
+        self._cached("_cache")  # RuntimeError before any forward
         return _dh(dh, self._out_shape, f"{type(self).__name__}.backward")
 
     def __call__(self, x, *args, **kwargs):
@@ -833,15 +875,22 @@ class SRN(_Recurrent):
 
     gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh", rng=None,
-                 dtype=np.float64, reference: bool = False) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        activation: str = "tanh",
+        rng=None,
+        dtype=np.float64,
+        reference: bool = False,
+    ) -> None:
         _activation(activation, "SRN")
         self.activation = activation
         super().__init__(input_size, hidden_size, rng, dtype, reference)
 
     def forward(self, x, h0=None):
         x = self._input(x)
-        _activation(self.activation, "SRN")                # it may have been reassigned
+        _activation(self.activation, "SRN")  # it may have been reassigned
         W, U, b = _unpack(self.params, "WUb")
         if self.reference:
             h, self._cache = srn_forward_reference(x, W, U, b, h0, self.activation)
@@ -874,13 +923,20 @@ class LSTM(_Recurrent):
 
     gates = 4
 
-    def __init__(self, input_size: int, hidden_size: int, peephole: bool = True,
-                 forget_bias: float = 0.0, rng=None, dtype=np.float64,
-                 reference: bool = False) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        peephole: bool = True,
+        forget_bias: float = 0.0,
+        rng=None,
+        dtype=np.float64,
+        reference: bool = False,
+    ) -> None:
         super().__init__(input_size, hidden_size, rng, dtype, reference)
         self.peephole = bool(peephole)
         H = self.hidden_size
-        self.params["b"][H:2 * H] = _real_number(forget_bias, "forget_bias")
+        self.params["b"][H : 2 * H] = _real_number(forget_bias, "forget_bias")
         if self.peephole:
             s = 1.0 / np.sqrt(H)
             self.params["V"] = self._rng.uniform(-s, s, (3, H)).astype(self.params["W"].dtype)
@@ -916,11 +972,11 @@ class LSTM(_Recurrent):
         if self._cache is None:
             raise RuntimeError("LSTM.gate_values called before forward")
         if self.reference:
-            steps = self._cache[4]                  # per step (x_t, h, c, i, f, o, c̃, c_new)
+            steps = self._cache[4]  # per step (x_t, h, c, i, f, o, c̃, c_new)
             blocks = [np.stack([step[k] for step in steps], axis=1) for k in (3, 4, 5, 6)]
         else:
-            H, gates = self.hidden_size, self._cache[7]             # (T, N, 4H), time-major
-            blocks = [gates[..., k * H:(k + 1) * H].transpose(1, 0, 2).copy() for k in range(4)]
+            H, gates = self.hidden_size, self._cache[7]  # (T, N, 4H), time-major
+            blocks = [gates[..., k * H : (k + 1) * H].transpose(1, 0, 2).copy() for k in range(4)]
         return dict(zip(("i", "f", "o", "c~"), blocks))
 
     def __repr__(self) -> str:
@@ -937,11 +993,18 @@ class GRU(_Recurrent):
 
     gates = 3
 
-    def __init__(self, input_size: int, hidden_size: int, update_bias: float = 0.0, rng=None,
-                 dtype=np.float64, reference: bool = False) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        update_bias: float = 0.0,
+        rng=None,
+        dtype=np.float64,
+        reference: bool = False,
+    ) -> None:
         super().__init__(input_size, hidden_size, rng, dtype, reference)
         H = self.hidden_size
-        self.params["b"][H:2 * H] = _real_number(update_bias, "update_bias")
+        self.params["b"][H : 2 * H] = _real_number(update_bias, "update_bias")
 
     def forward(self, x, h0=None):
         x = self._input(x)
@@ -973,8 +1036,9 @@ class LastStep(Layer):
     def forward(self, h):
         h = as_real_array(h, "h")
         if h.ndim != 3 or h.shape[1] == 0:
-            raise ValueError(f"LastStep expects hidden states of shape (N, T, H) with T >= 1, "
-                             f"got shape {h.shape}")
+            raise ValueError(
+                f"LastStep expects hidden states of shape (N, T, H) with T >= 1, got shape {h.shape}"
+            )
         self._shape, self._dtype = h.shape, h.dtype
         return h[:, -1]
 
@@ -1012,8 +1076,7 @@ def global_norm(grads) -> float:
     m = float(np.max(_max_abs(arrays), initial=0.0))
     if m == 0.0 or not np.isfinite(m):
         return m
-    total = sum(float(np.sum(np.square(np.divide(g, m, dtype=np.float64))))
-                for g in arrays.values())
+    total = sum(float(np.sum(np.square(np.divide(g, m, dtype=np.float64)))) for g in arrays.values())
     return m * float(np.sqrt(total))
 
 
@@ -1030,16 +1093,20 @@ def clip_grad_norm(grads, max_norm: float):
     for name, g in grads.items():
         if not (isinstance(g, np.ndarray) and g.dtype.kind == "f"):
             got = g.dtype if isinstance(g, np.ndarray) else type(g).__name__
-            raise TypeError(f"clip_grad_norm: grads[{name!r}] must be a floating NumPy array "
-                            f"(it is scaled in place), got {got}")
+            raise TypeError(
+                f"clip_grad_norm: grads[{name!r}] must be a floating NumPy array "
+                f"(it is scaled in place), got {got}"
+            )
     bad = np.flatnonzero(~np.isfinite(_max_abs(arrays)))
     if bad.size:
         name = list(arrays)[bad[0]]
         g = arrays[name]
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
-        raise ValueError(f"clip_grad_norm: grads[{name!r}] holds {g[index]} at index {index}; "
-                         f"a non-finite gradient cannot be clipped (the training has diverged: "
-                         f"try a smaller learning rate)")
+        raise ValueError(
+            f"clip_grad_norm: grads[{name!r}] holds {g[index]} at index {index}; "
+            f"a non-finite gradient cannot be clipped (the training has diverged: "
+            f"try a smaller learning rate)"
+        )
     norm = global_norm(arrays)
     if norm > max_norm:
         scale = max_norm / norm
@@ -1062,8 +1129,10 @@ def with_spectral_radius(U, rho: float) -> np.ndarray:
     rho = _real_number(rho, "rho", positive=True)
     radius = np.max(np.abs(np.linalg.eigvals(U)))
     if radius == 0:
-        raise ValueError("with_spectral_radius: U has spectral radius 0 (all its eigenvalues are "
-                         "0, e.g. U = 0 or nilpotent): no scaling can give it radius rho")
+        raise ValueError(
+            "with_spectral_radius: U has spectral radius 0 (all its eigenvalues are "
+            "0, e.g. U = 0 or nilpotent): no scaling can give it radius rho"
+        )
     return U * (rho / radius)
 
 
@@ -1082,14 +1151,15 @@ def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     Hd = U.shape[0]
     inputs = as_real_array(inputs, "inputs")
     if inputs.ndim != 2 or inputs.shape[1] != Hd:
-        raise ValueError(f"{who}: inputs must have shape (T, H) with H = {Hd} (from U), "
-                         f"got shape {inputs.shape}")
+        raise ValueError(
+            f"{who}: inputs must have shape (T, H) with H = {Hd} (from U), got shape {inputs.shape}"
+        )
     h = np.zeros(Hd) if h0 is None else _shaped(h0, (Hd,), "h0", who, "(H,)").astype(np.float64)
     J = np.eye(Hd)
     norms, bounds, bound = [], [], 1.0
     for u in inputs.astype(np.float64, copy=False):
         a = f(h @ U + u)
-        d = fprime(f(h)) if printed else fprime(a)     # f′ at h_{i−1} (as printed) | at z_i
+        d = fprime(f(h)) if printed else fprime(a)  # f′ at h_{i−1} (as printed) | at z_i
         step = U * d[None, :]
         J = J @ step
         bound *= np.linalg.norm(step, 2)
@@ -1110,8 +1180,9 @@ def additive_state(x, W, activation="tanh"):
     x = _sequences(x, None, "additive_state")
     W = as_real_array(W, "W")
     if W.ndim != 2 or W.shape[0] != x.shape[2]:
-        raise ValueError(f"additive_state: W must have shape (D, H) with D = {x.shape[2]} "
-                         f"(from x), got shape {W.shape}")
+        raise ValueError(
+            f"additive_state: W must have shape (D, H) with D = {x.shape[2]} (from x), got shape {W.shape}"
+        )
     c = np.cumsum(g(x) @ W, axis=1)
     return c, np.tanh(c)
 
@@ -1130,7 +1201,7 @@ def blas_threads(n):
     n = _count(n, "n")
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:                                    # optional: scikit-learn brings it
+    except ImportError:  # optional: scikit-learn brings it
         return contextlib.nullcontext()
     return threadpool_limits(limits=n, user_api="blas")
 
@@ -1142,8 +1213,10 @@ def _labelled_sequences(X, y, who: str):
     y = np.asarray(y)
     y = as_label_array(require_finite(y, "y") if y.dtype.kind == "f" else y, "y")
     if y.shape != (X.shape[0],):
-        raise ValueError(f"{who}: y must have shape (N,) = ({X.shape[0]},) to match X of shape "
-                         f"{X.shape}, got shape {y.shape}")
+        raise ValueError(
+            f"{who}: y must have shape (N,) = ({X.shape[0]},) to match X of shape "
+            f"{X.shape}, got shape {y.shape}"
+        )
     return X, y
 
 
@@ -1159,8 +1232,9 @@ def _train_step(model, X, y, loss, where: str, last_finite):
     return value, grads
 
 
-def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
-          clip=None, rng=None, n_threads=1):
+def train(
+    model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None, clip=None, rng=None, n_threads=1
+):
     """Mini-batch training of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
 
     ``X`` (N, T, D), integer labels ``y`` (N,).  Each step draws ``batch_size`` sequences from
@@ -1181,8 +1255,7 @@ def train(model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None,
 
     X, y = _labelled_sequences(X, y, "train")
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"train: optimizer must be an nndl.optim.Optimizer, "
-                        f"got {type(optimizer).__name__}")
+        raise TypeError(f"train: optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
     steps = _count(steps, "steps")
     batch_size = _count(batch_size, "batch_size")
     clip = None if clip is None else _real_number(clip, "clip", positive=True)
@@ -1208,7 +1281,7 @@ def evaluate(model, X, y) -> float:
     """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
     X, y = _labelled_sequences(X, y, "evaluate")
     scores = model.forward(X)
-    check_finite_scores(scores)                # argmax would silently call a NaN row class 0
+    check_finite_scores(scores)  # argmax would silently call a NaN row class 0
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
 

@@ -4,6 +4,7 @@ The pattern (see the design notes): compute a modest set of frames in Python, pu
 `ipywidgets.Stack`, and link the control to the stack in the browser with `ipywidgets.jslink`.
 The saved widget state then carries every frame, so the published page stays interactive.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,18 +12,34 @@ import functools
 import html
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget_string import HTMLStyle
 import matplotlib.pyplot as plt
 import numpy as np
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .data import legendre_features
-from .plot import (FRAME_DENSITY, frame_style, frame_to_png, plot_contours,
-                   plot_finite_difference_errors, plot_loss_curves, plot_paths,
-                   plot_polynomial_fit, plot_train_val_errors, png_size)
+from .plot import (
+    FRAME_DENSITY,
+    frame_style,
+    frame_to_png,
+    plot_contours,
+    plot_finite_difference_errors,
+    plot_loss_curves,
+    plot_paths,
+    plot_polynomial_fit,
+    plot_train_val_errors,
+    png_size,
+)
 
-__all__ = ["frame_slider", "frame_view", "labelled_slider", "finite_difference_explorer",
-           "learning_rate_explorer", "optimizer_race", "default_race_optimizers",
-           "regularization_explorer"]
+__all__ = [
+    "frame_slider",
+    "frame_view",
+    "labelled_slider",
+    "finite_difference_explorer",
+    "learning_rate_explorer",
+    "optimizer_race",
+    "default_race_optimizers",
+    "regularization_explorer",
+]
 
 #: A slider row is as wide as its column up to this width; its parts (label, track, readout)
 #: wrap onto a second line rather than push the readout off a narrow (phone) screen.
@@ -39,9 +56,14 @@ def labelled_slider(labels, index: int, description: str) -> widgets.SelectionSl
     if not description:
         raise ValueError("a slider needs a description (its accessible name)")
     return widgets.SelectionSlider(
-        options=[str(label) for label in labels], index=index, description=description,
-        readout=True, continuous_update=True, style={"description_width": "initial"},
-        layout=widgets.Layout(width="100%", max_width=SLIDER_MAX_WIDTH, flex_flow="row wrap"))
+        options=[str(label) for label in labels],
+        index=index,
+        description=description,
+        readout=True,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="100%", max_width=SLIDER_MAX_WIDTH, flex_flow="row wrap"),
+    )
 
 
 def frame_view(png: bytes, alt: str, layout=None, style=None) -> widgets.HTML:
@@ -57,11 +79,12 @@ def frame_view(png: bytes, alt: str, layout=None, style=None) -> widgets.HTML:
     w, h = png_size(png)
     w1, h1 = round(w / FRAME_DENSITY), round(h / FRAME_DENSITY)
     data = base64.b64encode(bytes(png)).decode("ascii")
-    img = (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt.strip())}" '
-           f'width="{w1}" height="{h1}" class="nndl-frame" '
-           f'style="display:block;width:100%;max-width:{w1}px;height:auto">')
-    return widgets.HTML(img, layout=layout or widgets.Layout(width="100%"),
-                        style=style or HTMLStyle())
+    img = (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt.strip())}" '
+        f'width="{w1}" height="{h1}" class="nndl-frame" '
+        f'style="display:block;width:100%;max-width:{w1}px;height:auto">'
+    )
+    return widgets.HTML(img, layout=layout or widgets.Layout(width="100%"), style=style or HTMLStyle())
 
 
 def frame_slider(frames, labels, description: str, start: int = 0, alt=None) -> widgets.VBox:
@@ -73,8 +96,10 @@ def frame_slider(frames, labels, description: str, start: int = 0, alt=None) -> 
     """
     frames, labels = list(frames), [str(label) for label in labels]
     if not frames or len(frames) != len(labels):
-        raise ValueError(f"need one label per frame and at least one frame, got {len(frames)} "
-                         f"frames and {len(labels)} labels")
+        raise ValueError(
+            f"need one label per frame and at least one frame, got {len(frames)} "
+            f"frames and {len(labels)} labels"
+        )
     if not all(isinstance(f, (bytes, bytearray)) for f in frames):
         raise TypeError("frames must be PNG bytes, e.g. from nndl.plot.frame_to_png(fig)")
     if not 0 <= start < len(frames):
@@ -84,18 +109,21 @@ def frame_slider(frames, labels, description: str, start: int = 0, alt=None) -> 
         raise ValueError(f"need one alt text per frame, got {len(alts)} for {len(frames)}")
     slider = labelled_slider(labels, start, description)
     layout, style = widgets.Layout(width="100%"), HTMLStyle()
-    stack = widgets.Stack([frame_view(f, a, layout, style) for f, a in zip(frames, alts)],
-                          selected_index=start, layout=layout)
+    stack = widgets.Stack(
+        [frame_view(f, a, layout, style) for f, a in zip(frames, alts)], selected_index=start, layout=layout
+    )
     widgets.jslink((slider, "index"), (stack, "selected_index"))
     return widgets.VBox([slider, stack], layout=widgets.Layout(width="100%"))
 
 
 def _in_frame_style(builder):
     """Run a widget builder with the frames' font sizes (`nndl.plot.FRAME_RC`)."""
+
     @functools.wraps(builder)
     def build(*args, **kwargs):
         with frame_style():
             return builder(*args, **kwargs)
+
     return build
 
 
@@ -111,8 +139,7 @@ def _render(fig, colors: int = 32, tight: bool = True) -> bytes:
 
 
 @_in_frame_style
-def finite_difference_explorer(f, derivative, x0: float, steps,
-                               name: str = "f") -> widgets.VBox:
+def finite_difference_explorer(f, derivative, x0: float, steps, name: str = "f") -> widgets.VBox:
     """Slide the step h and watch truncation and round-off error trade places (eq. 2.17).
 
     One frame per step in ``steps``; each shows the forward- and central-difference errors of
@@ -124,12 +151,13 @@ def finite_difference_explorer(f, derivative, x0: float, steps,
         fig, ax = plt.subplots(figsize=(5.6, 3.6))
         plot_finite_difference_errors(f, derivative, x0, steps, highlight=h, ax=ax, name=name)
         frames.append(_render(fig, colors=16))
-        alts.append(f"Log-log plot of the forward- and central-difference errors of "
-                    f"{name}'({x0:g}) against the step h from {steps[0]:.0e} to "
-                    f"{steps[-1]:.0e}, with h = {h:.0e} marked")
+        alts.append(
+            f"Log-log plot of the forward- and central-difference errors of "
+            f"{name}'({x0:g}) against the step h from {steps[0]:.0e} to "
+            f"{steps[-1]:.0e}, with h = {h:.0e} marked"
+        )
     start = int(np.argmin(np.abs(np.log10(steps) + 5)))  # open near the sweet spot h ≈ 1e-5
-    return frame_slider(frames, [f"{h:.0e}" for h in steps], description="step h",
-                        start=start, alt=alts)
+    return frame_slider(frames, [f"{h:.0e}" for h in steps], description="step h", start=start, alt=alts)
 
 
 # ------------------------------------------------------------------ chapter 3 (draft 3.1.4)
@@ -143,8 +171,7 @@ def _augmented_one_feature(x) -> np.ndarray:
 
 
 @_in_frame_style
-def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1),
-                           steps: int = 60) -> widgets.VBox:
+def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int = 60) -> widgets.VBox:
     """Gradient descent (3.16) on one-feature linear regression, one frame per learning rate.
 
     The risk R(b, w) = mean((b + w x − y)²) is a quadratic with Hessian H = (2/N) X̂ᵀX̂, so GD
@@ -165,7 +192,7 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1),
     L = float(np.linalg.eigvalsh(2.0 / n * Xh.T @ Xh).max())
     theta_star = np.linalg.lstsq(Xh, y, rcond=None)[0]
 
-    def risk(thetas):                      # thetas (m, 2) -> (m,)
+    def risk(thetas):  # thetas (m, 2) -> (m,)
         return np.mean((np.atleast_2d(thetas) @ Xh.T - y) ** 2, axis=1)
 
     r_star = float(risk(theta_star)[0])
@@ -190,16 +217,19 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1),
         ax0.set_ylabel("weight w")
         fate = "diverges" if values[-1] > values[0] else "converges"
         ax0.set_title(f"lr = {f * 2 / L:.3g} = {labels[k]}: {fate}")
-        plot_loss_curves(gaps, ax1, colors=[f"C{j}" for j in range(len(factors))], highlight=k,
-                         floor=1e-10, ceiling=1e6)
+        plot_loss_curves(
+            gaps, ax1, colors=[f"C{j}" for j in range(len(factors))], highlight=k, floor=1e-10, ceiling=1e6
+        )
         ax1.set_ylim(1e-10, 1e6)
         ax1.set_xlabel("step t")
         ax1.set_ylabel("R(θ_t) − R*")
         ax1.set_title(f"all {len(factors)} rates (grey), this one in colour")
         frames.append(_render(fig))
-        alts.append(f"Top: gradient-descent path from (0, 0) on the contours of the risk with "
-                    f"learning rate {labels[k]}, which {fate}. Bottom: R(θ_t) − R* against "
-                    f"the step t for all {len(factors)} rates, this one highlighted")
+        alts.append(
+            f"Top: gradient-descent path from (0, 0) on the contours of the risk with "
+            f"learning rate {labels[k]}, which {fate}. Bottom: R(θ_t) − R* against "
+            f"the step t for all {len(factors)} rates, this one highlighted"
+        )
     start = int(np.argmin(np.abs(np.asarray(factors) - 0.5)))
     return frame_slider(frames, labels, description="learning rate", start=start, alt=alts)
 
@@ -213,9 +243,13 @@ def default_race_optimizers():
     """
     from .optim import GD, AdaDelta, AdaGrad, Adam, Momentum
 
-    return [("GD", GD(lr=1.8)), ("Momentum", Momentum(lr=0.5, rho=0.9)),
-            ("AdaGrad", AdaGrad(lr=2.0)), ("AdaDelta", AdaDelta(rho=0.95, eps=1e-3)),
-            ("Adam", Adam(lr=0.5))]
+    return [
+        ("GD", GD(lr=1.8)),
+        ("Momentum", Momentum(lr=0.5, rho=0.9)),
+        ("AdaGrad", AdaGrad(lr=2.0)),
+        ("AdaDelta", AdaDelta(rho=0.95, eps=1e-3)),
+        ("Adam", Adam(lr=0.5)),
+    ]
 
 
 def race_quadratic(condition: float = 100.0, angle_deg: float = 20.0) -> np.ndarray:
@@ -230,8 +264,9 @@ RACE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "
 
 
 @_in_frame_style
-def optimizer_race(A=None, x0=(-4.5, 1.0), optimizers=None,
-                   checkpoints=(0, 10, 40, 160, 320)) -> widgets.VBox:
+def optimizer_race(
+    A=None, x0=(-4.5, 1.0), optimizers=None, checkpoints=(0, 10, 40, 160, 320)
+) -> widgets.VBox:
     """Race optimizers on the ill-conditioned quadratic f(θ) = ½ θᵀAθ; slider over the step count.
 
     Each frame shows every trajectory up to that step on the contours of f (top) and f(θ_t)
@@ -260,7 +295,7 @@ def optimizer_race(A=None, x0=(-4.5, 1.0), optimizers=None,
     runs = [minimize(value_and_grad, x0, opt, steps) for _, opt in optimizers]
     names = [name for name, _ in optimizers]
     points = np.concatenate([path for path, _ in runs])
-    points = points[np.all(np.abs(points) <= 3 * np.abs(x0).max(), axis=1)]   # ignore divergence
+    points = points[np.all(np.abs(points) <= 3 * np.abs(x0).max(), axis=1)]  # ignore divergence
     lo, hi = points.min(axis=0), points.max(axis=0)
     pad = 0.12 * (hi - lo).max()
     xlim, ylim = (lo[0] - pad, hi[0] + pad), (lo[1] - pad, hi[1] + pad)
@@ -269,25 +304,26 @@ def optimizer_race(A=None, x0=(-4.5, 1.0), optimizers=None,
     for c in checkpoints:
         fig, (ax0, ax1) = _two_rows()
         plot_contours(f, xlim, ylim, ax0, levels=10)
-        plot_paths([path for path, _ in runs], ax0, labels=names, colors=colors, upto=c,
-                   markers=False)
+        plot_paths([path for path, _ in runs], ax0, labels=names, colors=colors, upto=c, markers=False)
         ax0.plot(0, 0, "*", color="black", ms=10)
         ax0.set_xlabel("θ₁")
         ax0.set_ylabel("θ₂")
         ax0.set_title(f"trajectories after {c} steps")
-        plot_loss_curves([values for _, values in runs], ax1, labels=names, colors=colors, upto=c,
-                         floor=1e-16)
+        plot_loss_curves(
+            [values for _, values in runs], ax1, labels=names, colors=colors, upto=c, floor=1e-16
+        )
         ax1.set_xlim(0, steps)
         ax1.set_ylim(1e-16, 10 * max(values[0] for _, values in runs))
         ax1.set_xlabel("step t")
         ax1.set_ylabel("f(θ_t)")
         ax1.legend(loc="lower left", fontsize="small", ncol=2)
         frames.append(_render(fig))
-    alts = [f"Top: the paths of {', '.join(names)} after {c} steps on the contours of an "
-            f"ill-conditioned quadratic. Bottom: f(θ_t) against the step t, log scale"
-            for c in checkpoints]
-    return frame_slider(frames, checkpoints, description="steps",
-                        start=min(3, len(frames) - 1), alt=alts)
+    alts = [
+        f"Top: the paths of {', '.join(names)} after {c} steps on the contours of an "
+        f"ill-conditioned quadratic. Bottom: f(θ_t) against the step t, log scale"
+        for c in checkpoints
+    ]
+    return frame_slider(frames, checkpoints, description="steps", start=min(3, len(frames) - 1), alt=alts)
 
 
 # ----------------------------------------------------------- chapter 3: regularisation (3.5)
@@ -312,14 +348,14 @@ def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
     H0 = 2.0 / n * Xh.T @ Xh
     lr = 1.0 / (np.linalg.eigvalsh(H0).max() + 2 * lam.max())
     penalty = np.eye(d)
-    penalty[0, 0] = 0.0                               # the bias is not penalised
+    penalty[0, 0] = 0.0  # the bias is not penalised
     steps = np.append(np.asarray(list(record), dtype=np.float64), float(epochs))
     W = np.empty((steps.size, d, lam.size))
     for j, l in enumerate(lam):
         h, Q = np.linalg.eigh(H0 + 2.0 * l * penalty)
         c = Q.T @ (2.0 / n * Xh.T @ yt)
         h_safe = np.where(h > 1e-12, h, 1.0)
-        decay = (1.0 - lr * h_safe)[None, :] ** steps[:, None]          # (T, d)
+        decay = (1.0 - lr * h_safe)[None, :] ** steps[:, None]  # (T, d)
         coords = np.where(h > 1e-12, c * (1.0 - decay) / h_safe, lr * steps[:, None] * c)
         W[:, :, j] = coords @ Q.T
     train = np.mean((np.einsum("nd,tdl->tnl", Xh, W[:-1]) - yt[None, :, None]) ** 2, axis=1)
@@ -328,9 +364,16 @@ def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
 
 
 @_in_frame_style
-def regularization_explorer(x_train, y_train, x_val, y_val, degree: int = 9,
-                            lambdas=(0.0, 1e-6, 1e-4, 1e-2, 1.0),
-                            truth=None, epochs: int = 100_000) -> widgets.VBox:
+def regularization_explorer(
+    x_train,
+    y_train,
+    x_val,
+    y_val,
+    degree: int = 9,
+    lambdas=(0.0, 1e-6, 1e-4, 1e-2, 1.0),
+    truth=None,
+    epochs: int = 100_000,
+) -> widgets.VBox:
     """L2 regularisation (3.5)–(3.6) and early stopping on a polynomial fit; slider over λ.
 
     Features: Legendre polynomials up to ``degree``.  Top: the ridge fit (exact minimiser of the
@@ -360,22 +403,25 @@ def regularization_explorer(x_train, y_train, x_val, y_val, degree: int = 9,
     hi = 2.0 * max(np.max(val_err), gd_val.max())
     ylim_fit = (y_train.min() - 0.6 * np.ptp(y_train), y_train.max() + 0.6 * np.ptp(y_train))
     frames, alts = [], []
-    for k, lam in enumerate(lambdas):
+    for k in range(len(lambdas)):
         fig = plt.figure(figsize=(5.6, 5.0), layout="constrained")
         grid_spec = fig.add_gridspec(2, 2)
-        axes = [fig.add_subplot(grid_spec[0, :]), fig.add_subplot(grid_spec[1, 0]),
-                fig.add_subplot(grid_spec[1, 1])]
+        axes = [
+            fig.add_subplot(grid_spec[0, :]),
+            fig.add_subplot(grid_spec[1, 0]),
+            fig.add_subplot(grid_spec[1, 1]),
+        ]
         plot_polynomial_fit(x_train, y_train, grid, fits[k], axes[0], truth=truth, label="ridge fit")
         axes[0].set_ylim(*ylim_fit)
         axes[0].set_title(f"degree {degree}, λ = {ticks[k]}")
         axes[0].legend(fontsize="small", loc="lower right", ncol=3)
-        plot_train_val_errors(lambdas, train_err, val_err, axes[1], highlight=k, xlabel="λ",
-                              xticklabels=ticks)
+        plot_train_val_errors(
+            lambdas, train_err, val_err, axes[1], highlight=k, xlabel="λ", xticklabels=ticks
+        )
         axes[1].set_ylim(lo, hi)
         axes[1].set_title("exact minimiser")
         axes[1].legend(fontsize="small", loc="upper right")
-        plot_train_val_errors(record, gd_train[:, k], gd_val[:, k], axes[2], logx=True,
-                              xlabel="GD epoch")
+        plot_train_val_errors(record, gd_train[:, k], gd_val[:, k], axes[2], logx=True, xlabel="GD epoch")
         best = int(np.argmin(gd_val[:, k]))
         axes[2].plot(record[best], gd_val[best, k], "v", color="C3", ms=8, label="early stop")
         axes[2].set_ylim(lo, hi)
@@ -383,16 +429,19 @@ def regularization_explorer(x_train, y_train, x_val, y_val, degree: int = 9,
         axes[2].set_title("gradient descent, same λ")
         axes[2].legend(fontsize="small", loc="upper left")
         frames.append(_render(fig, tight=False))
-        alts.append(f"Top: the degree-{degree} ridge fit with λ = {ticks[k]} through the "
-                    f"training points. Bottom: training and validation error against λ, and "
-                    f"during gradient descent with the same λ, the early stop marked")
+        alts.append(
+            f"Top: the degree-{degree} ridge fit with λ = {ticks[k]} through the "
+            f"training points. Bottom: training and validation error against λ, and "
+            f"during gradient descent with the same λ, the early stop marked"
+        )
     return frame_slider(frames, ticks, description="λ", start=0, alt=alts)
 
 
 # ------------------------------------------------------------------ chapter 4: the perceptron
 @_in_frame_style
-def perceptron_margin_explorer(margins=(0.03, 0.06, 0.12, 0.24), n: int = 40, rng=0,
-                               max_frames: int = 7) -> widgets.VBox:
+def perceptron_margin_explorer(
+    margins=(0.03, 0.06, 0.12, 0.24), n: int = 40, rng=0, max_frames: int = 7
+) -> widgets.VBox:
     """Two sliders: a margin γ that regenerates a separable 2-D set, and the update index k.
 
     For each margin, `nndl.perceptron.make_separable` draws ``n`` points (same seed) whose margin
@@ -421,25 +470,30 @@ def perceptron_margin_explorer(margins=(0.03, 0.06, 0.12, 0.24), n: int = 40, rn
         frames, alts = [], []
         for k in ks:
             fig, ax = plt.subplots(figsize=(4.6, 4.4))
-            plot_perceptron_state(X, y, run.weights[k], ax, w_star=w_star,
-                                  highlight=None if k == 0 else int(run.indices[k - 1]),
-                                  title=f"margin ≥ {gamma:.2f} (best γ = {best.gamma:.3f}), "
-                                        f"R = {R:.2f}\nupdate k = {k} of K = {K}; "
-                                        f"bound R²/γ² = {R**2 / best.gamma**2:.0f}")
+            plot_perceptron_state(
+                X,
+                y,
+                run.weights[k],
+                ax,
+                w_star=w_star,
+                highlight=None if k == 0 else int(run.indices[k - 1]),
+                title=f"margin ≥ {gamma:.2f} (best γ = {best.gamma:.3f}), "
+                f"R = {R:.2f}\nupdate k = {k} of K = {K}; "
+                f"bound R²/γ² = {R**2 / best.gamma**2:.0f}",
+            )
             frames.append(_render(fig, colors=16))
-            alts.append(f"{n} points with margin at least {gamma:.2f} and the perceptron's "
-                        f"decision boundary after update {k} of {K}"
-                        + ("" if k == 0 else ", the misclassified point that caused it circled"))
-        panels.append(frame_slider(frames, [str(k) for k in ks], description="update k",
-                                   alt=alts))
-    stack = widgets.Stack(panels, selected_index=len(margins) // 2,
-                          layout=widgets.Layout(width="100%"))
+            alts.append(
+                f"{n} points with margin at least {gamma:.2f} and the perceptron's "
+                f"decision boundary after update {k} of {K}"
+                + ("" if k == 0 else ", the misclassified point that caused it circled")
+            )
+        panels.append(frame_slider(frames, [str(k) for k in ks], description="update k", alt=alts))
+    stack = widgets.Stack(panels, selected_index=len(margins) // 2, layout=widgets.Layout(width="100%"))
     slider = labelled_slider([f"{m:.2f}" for m in margins], len(margins) // 2, "margin γ")
     widgets.jslink((slider, "index"), (stack, "selected_index"))
     # The update slider comes first in the page (so each slider sits next to its own picture in
     # the document order) but is shown below the margin slider.
-    return widgets.VBox([stack, slider],
-                        layout=widgets.Layout(width="100%", flex_flow="column-reverse"))
+    return widgets.VBox([stack, slider], layout=widgets.Layout(width="100%", flex_flow="column-reverse"))
 
 
 __all__ += ["perceptron_margin_explorer"]
@@ -447,13 +501,21 @@ __all__ += ["perceptron_margin_explorer"]
 
 # ---------------------------------------------------------- chapter 5: vanishing gradients (5.4)
 #: The initializations of the vanishing-gradient widget: (label, method, scale) for `nndl.nn.init_weights`.
-DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None),
-                          ("He", "he", None))
+DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None), ("He", "he", None))
 
 
-def vanishing_gradients_runs(X, y, depths=(4, 10), activations=("logistic", "tanh", "relu"),
-                             inits=DEFAULT_GRADIENT_INITS, width: int = 32, epochs: int = 10,
-                             batch_size: int = 32, lr: float = 0.02, rng=0):
+def vanishing_gradients_runs(
+    X,
+    y,
+    depths=(4, 10),
+    activations=("logistic", "tanh", "relu"),
+    inits=DEFAULT_GRADIENT_INITS,
+    width: int = 32,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 0.02,
+    rng=0,
+):
     """Per-layer ‖δ⁽ˡ⁾‖ at initialization and the training curve for every configuration.
 
     For each depth L (number of `Dense` layers), initialization and activation, a fresh
@@ -474,17 +536,32 @@ def vanishing_gradients_runs(X, y, depths=(4, 10), activations=("logistic", "tan
                 model = nn.mlp(sizes, act, init=method, scale=scale, rng=rng)
                 deltas = nn.delta_norms(model, X, y)
                 hist = nn.fit(model, X, y, Momentum(lr, 0.9), epochs, batch_size=batch_size, rng=rng)
-                runs.append({"depth": int(depth), "init": label, "activation": act, "deltas": deltas,
-                             "loss": np.asarray(hist["train_loss"]),
-                             "accuracy": hist["train_accuracy"][-1]})
+                runs.append(
+                    {
+                        "depth": int(depth),
+                        "init": label,
+                        "activation": act,
+                        "deltas": deltas,
+                        "loss": np.asarray(hist["train_loss"]),
+                        "accuracy": hist["train_accuracy"][-1],
+                    }
+                )
     return runs
 
 
 @_in_frame_style
-def vanishing_gradients_explorer(X, y, depths=(4, 10), activations=("logistic", "tanh", "relu"),
-                                 inits=DEFAULT_GRADIENT_INITS, width: int = 32, epochs: int = 10,
-                                 batch_size: int = 32, lr: float = 0.02,
-                                 rng=0) -> widgets.VBox:
+def vanishing_gradients_explorer(
+    X,
+    y,
+    depths=(4, 10),
+    activations=("logistic", "tanh", "relu"),
+    inits=DEFAULT_GRADIENT_INITS,
+    width: int = 32,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 0.02,
+    rng=0,
+) -> widgets.VBox:
     """Section 5.4 as a slider over (depth, initialization, activation): one frame each.
 
     Top: ‖δ⁽ˡ⁾‖ per layer on a log axis for a freshly initialized network, the chosen activation
@@ -494,8 +571,7 @@ def vanishing_gradients_explorer(X, y, depths=(4, 10), activations=("logistic", 
     """
     from .plot import plot_delta_norms
 
-    runs = vanishing_gradients_runs(X, y, depths, activations, inits, width, epochs, batch_size,
-                                    lr, rng)
+    runs = vanishing_gradients_runs(X, y, depths, activations, inits, width, epochs, batch_size, lr, rng)
     all_d = np.concatenate([r["deltas"] for r in runs])
     positive = all_d[all_d > 0]
     d_lim = (max(positive.min() / 3, 1e-40), positive.max() * 3)
@@ -507,16 +583,27 @@ def vanishing_gradients_explorer(X, y, depths=(4, 10), activations=("logistic", 
         group = [s for s in runs if s["depth"] == r["depth"] and s["init"] == r["init"]]
         k = group.index(r)
         fig, (ax0, ax1) = _two_rows()
-        plot_delta_norms([s["deltas"] for s in group], ax0, labels=[s["activation"] for s in group],
-                         colors=[colors[s["activation"]] for s in group], highlight=k, ylim=d_lim)
+        plot_delta_norms(
+            [s["deltas"] for s in group],
+            ax0,
+            labels=[s["activation"] for s in group],
+            colors=[colors[s["activation"]] for s in group],
+            highlight=k,
+            ylim=d_lim,
+        )
         ratio = r["deltas"][0] / r["deltas"][-1]
-        ax0.set_title(f"{r['depth']} layers, {r['init']}, {r['activation']}: "
-                      f"‖δ¹‖/‖δᴸ‖ = {ratio:.1e}")
+        ax0.set_title(f"{r['depth']} layers, {r['init']}, {r['activation']}: ‖δ¹‖/‖δᴸ‖ = {ratio:.1e}")
         ax0.set_xticks(range(1, r["depth"] + 1))
         ax0.legend(fontsize="small", loc="lower right")
         for j, s in enumerate(group):
-            ax1.plot(np.arange(s["loss"].size), s["loss"], color=colors[s["activation"]],
-                     lw=2.2 if j == k else 1.0, alpha=1.0 if j == k else 0.45, label=s["activation"])
+            ax1.plot(
+                np.arange(s["loss"].size),
+                s["loss"],
+                color=colors[s["activation"]],
+                lw=2.2 if j == k else 1.0,
+                alpha=1.0 if j == k else 0.45,
+                label=s["activation"],
+            )
         ax1.set_yscale("log")
         ax1.set_ylim(*l_lim)
         ax1.set_xlabel("epoch")
@@ -525,11 +612,14 @@ def vanishing_gradients_explorer(X, y, depths=(4, 10), activations=("logistic", 
         ax1.grid(True, which="major", alpha=0.3)
         frames.append(_render(fig))
         labels.append(f"{r['depth']} layers · {r['init']} · {r['activation']}")
-        alts.append(f"Top: the norm of δ in each of the {r['depth']} layers of a "
-                    f"{r['activation']} network initialized with {r['init']}, log scale, the "
-                    f"other activations faint. Bottom: the training loss per epoch")
-    start = next((i for i, r in enumerate(runs) if r["depth"] == max(depths)
-                  and r["activation"] == activations[0]), 0)
+        alts.append(
+            f"Top: the norm of δ in each of the {r['depth']} layers of a "
+            f"{r['activation']} network initialized with {r['init']}, log scale, the "
+            f"other activations faint. Bottom: the training loss per epoch"
+        )
+    start = next(
+        (i for i, r in enumerate(runs) if r["depth"] == max(depths) and r["activation"] == activations[0]), 0
+    )
     return frame_slider(frames, labels, description="network", start=start, alt=alts)
 
 
@@ -538,8 +628,7 @@ __all__ += ["vanishing_gradients_runs", "vanishing_gradients_explorer", "DEFAULT
 
 # ---------------------------------------------------------- chapter 6: filters on an image
 @_in_frame_style
-def filter_explorer(image, kernels=("mean", "gaussian", "edge-x", "edge-y"),
-                    sizes=(3, 5, 7)) -> widgets.VBox:
+def filter_explorer(image, kernels=("mean", "gaussian", "edge-x", "edge-y"), sizes=(3, 5, 7)) -> widgets.VBox:
     """Classic filters on an image: toggle buttons choose the kernel, a slider its size.
 
     Every (kernel, size) frame is precomputed (image, kernel, image ⊗ kernel); the buttons select
@@ -560,14 +649,15 @@ def filter_explorer(image, kernels=("mean", "gaussian", "edge-x", "edge-y"),
             fig, axes = plt.subplots(1, 3, figsize=(6.0, 2.5))
             plot_filter_response(image, filter_kernel(name, size), axes, title=name)
             frames.append(_render(fig))
-        alts = [f"The image, the {s}×{s} {name} kernel and the image convolved with it"
-                for s in sizes]
-        pages.append(frame_slider(frames, [f"{s}×{s}" for s in sizes], description="size",
-                                  alt=alts))
-    buttons = widgets.ToggleButtons(options=kernels, index=0, description="kernel",
-                                    style={"description_width": "initial",
-                                           "button_width": "auto"},
-                                    layout=widgets.Layout(width="100%", flex_flow="row wrap"))
+        alts = [f"The image, the {s}×{s} {name} kernel and the image convolved with it" for s in sizes]
+        pages.append(frame_slider(frames, [f"{s}×{s}" for s in sizes], description="size", alt=alts))
+    buttons = widgets.ToggleButtons(
+        options=kernels,
+        index=0,
+        description="kernel",
+        style={"description_width": "initial", "button_width": "auto"},
+        layout=widgets.Layout(width="100%", flex_flow="row wrap"),
+    )
     stack = widgets.Stack(pages, selected_index=0, layout=widgets.Layout(width="100%"))
     widgets.jslink((buttons, "index"), (stack, "selected_index"))
     return widgets.VBox([buttons, stack], layout=widgets.Layout(width="100%"))
@@ -577,8 +667,13 @@ __all__ += ["filter_explorer"]
 
 
 # ------------------------------------------------ chapter 7: exploding and vanishing gradients
-def gradient_flow_runs(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32,
-                       steps: int = 60, input_scale: float = 0.5, rng=0):
+def gradient_flow_runs(
+    rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+    hidden: int = 32,
+    steps: int = 60,
+    input_scale: float = 0.5,
+    rng=0,
+):
     """‖∂h_t/∂h_0‖₂ of an SRN for U scaled to each spectral radius ρ (one random U, same seed).
 
     For each ρ: the linear network (f(z) = z: the norm follows ρ^t up to a constant), the tanh
@@ -594,16 +689,16 @@ def gradient_flow_runs(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: i
     runs = []
     for rho in rhos:
         U = with_spectral_radius(U0, float(rho))
-        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear",
-                                   h0=np.zeros(hidden))
+        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear", h0=np.zeros(hidden))
         tanh, bound = jacobian_norms(U, inputs, activation="tanh")
         runs.append({"rho": float(rho), "linear": linear, "tanh": tanh, "bound": bound})
     return runs
 
 
 @_in_frame_style
-def gradient_flow_explorer(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32,
-                           steps: int = 60, rng=0) -> widgets.VBox:
+def gradient_flow_explorer(
+    rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32, steps: int = 60, rng=0
+) -> widgets.VBox:
     """Section 7.1.1 as a slider over the spectral radius ρ of U: one frame per ρ.
 
     Each frame plots ‖∂h_t/∂h_0‖ against t for the linear and the tanh SRN and the tanh bound
@@ -615,19 +710,26 @@ def gradient_flow_explorer(rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidde
     frames = []
     for r in runs:
         fig, ax = plt.subplots(figsize=(5.6, 3.4))
-        plot_jacobian_norms([r["linear"], r["tanh"], r["bound"]], ax,
-                            labels=["linear f", "tanh f", "tanh: bound (7.10)"],
-                            colors=["C0", "C3", "C3"], styles=["-", "-", "--"])
-        ax.set_title(f"ρ(U) = {r['rho']:g}: after {steps} steps linear "
-                     f"{r['linear'][-1]:.1e}, tanh {r['tanh'][-1]:.1e}")
+        plot_jacobian_norms(
+            [r["linear"], r["tanh"], r["bound"]],
+            ax,
+            labels=["linear f", "tanh f", "tanh: bound (7.10)"],
+            colors=["C0", "C3", "C3"],
+            styles=["-", "-", "--"],
+        )
+        ax.set_title(
+            f"ρ(U) = {r['rho']:g}: after {steps} steps linear {r['linear'][-1]:.1e}, tanh {r['tanh'][-1]:.1e}"
+        )
         ax.legend(fontsize="small", loc="upper left")
         frames.append(_render(fig, colors=16))
     start = next((k for k, r in enumerate(runs) if r["rho"] == 1.0), 0)
-    alts = [f"The norm of the Jacobian of h_t with respect to h_0 against t, log scale, for "
-            f"spectral radius ρ(U) = {r['rho']:g}: linear network, tanh network and the "
-            f"tanh bound (7.10)" for r in runs]
-    return frame_slider(frames, [f"{r['rho']:g}" for r in runs], description="ρ(U)",
-                        start=start, alt=alts)
+    alts = [
+        f"The norm of the Jacobian of h_t with respect to h_0 against t, log scale, for "
+        f"spectral radius ρ(U) = {r['rho']:g}: linear network, tanh network and the "
+        f"tanh bound (7.10)"
+        for r in runs
+    ]
+    return frame_slider(frames, [f"{r['rho']:g}" for r in runs], description="ρ(U)", start=start, alt=alts)
 
 
 __all__ += ["gradient_flow_runs", "gradient_flow_explorer"]

@@ -3,6 +3,7 @@
 The parametrization must cover every `nndl.nn.Layer` subclass exported by nn, conv and rnn
 (a test below fails when a new layer is added without a case), and planted bugs must fail it.
 """
+
 import inspect
 
 import numpy as np
@@ -18,18 +19,23 @@ N, T, D, H = 3, 5, 4, 3
 #: id -> (make the layer, input shape, names of the initial states forward takes, options)
 CASES = {
     "dense": (lambda: nn.Dense(4, 3, rng=0), (5, 4), (), {}),
-    **{f"activation-{name}": (lambda name=name: nn.Activation(name), (3, 4), (), {})
-       for name in F.ACTIVATIONS},
+    **{
+        f"activation-{name}": (lambda name=name: nn.Activation(name), (3, 4), (), {})
+        for name in F.ACTIVATIONS
+    },
     "logistic": (nn.Logistic, (3, 4), (), {}),
     "tanh": (nn.Tanh, (3, 4), (), {}),
     "relu": (nn.ReLU, (3, 4), (), {}),
     "softplus": (nn.Softplus, (3, 4), (), {}),
     "sequential-mlp": (lambda: nn.mlp([4, 5, 3], "tanh", rng=0), (5, 4), (), {}),
-    "sequential-rnn": (lambda: nn.Sequential(rnn.GRU(D, H, rng=0), rnn.LastStep(),
-                                             nn.Dense(H, 2, rng=0)), (N, T, D), (), {}),
+    "sequential-rnn": (
+        lambda: nn.Sequential(rnn.GRU(D, H, rng=0), rnn.LastStep(), nn.Dense(H, 2, rng=0)),
+        (N, T, D),
+        (),
+        {},
+    ),
     "conv": (lambda: conv.Conv2D(3, 4, 3, rng=0), (2, 3, 7, 6), (), {}),
-    "conv-stride-pad": (lambda: conv.Conv2D(3, 2, (3, 2), stride=2, padding=1, rng=1),
-                        (2, 3, 7, 6), (), {}),
+    "conv-stride-pad": (lambda: conv.Conv2D(3, 2, (3, 2), stride=2, padding=1, rng=1), (2, 3, 7, 6), (), {}),
     "conv-pad": (lambda: conv.Conv2D(2, 3, 3, padding=1, rng=4), (2, 2, 5, 5), (), {}),
     "conv-table": (lambda: conv.Conv2D(3, 4, 2, table=TABLE, rng=2), (2, 3, 7, 6), (), {}),
     "maxpool": (lambda: conv.MaxPool2D(2), (2, 3, 7, 6), (), {}),
@@ -39,14 +45,35 @@ CASES = {
     "flatten": (conv.Flatten, (2, 3, 4, 5), (), {}),
     "reshape": (lambda: conv.Reshape((3, 4, 5)), (2, 60), (), {}),
     "lenet5": (lambda: conv.LeNet5(rng=1), (2, 1, 32, 32), (), {"entries": 12}),
-    **{f"srn-{act}{'-reference' * ref}": (
-        lambda act=act, ref=ref: rnn.SRN(D, H, activation=act, rng=0, reference=ref),
-        (N, T, D), ("h0",), {}) for act in ("tanh", "logistic", "relu") for ref in (False, True)},
-    **{f"lstm{'-peephole' * peep}{'-reference' * ref}": (
-        lambda peep=peep, ref=ref: rnn.LSTM(D, H, peephole=peep, rng=0, reference=ref),
-        (N, T, D), ("h0", "c0"), {}) for peep in (True, False) for ref in (False, True)},
-    **{f"gru{'-reference' * ref}": (lambda ref=ref: rnn.GRU(D, H, rng=0, reference=ref),
-                                    (N, T, D), ("h0",), {}) for ref in (False, True)},
+    **{
+        f"srn-{act}{'-reference' * ref}": (
+            lambda act=act, ref=ref: rnn.SRN(D, H, activation=act, rng=0, reference=ref),
+            (N, T, D),
+            ("h0",),
+            {},
+        )
+        for act in ("tanh", "logistic", "relu")
+        for ref in (False, True)
+    },
+    **{
+        f"lstm{'-peephole' * peep}{'-reference' * ref}": (
+            lambda peep=peep, ref=ref: rnn.LSTM(D, H, peephole=peep, rng=0, reference=ref),
+            (N, T, D),
+            ("h0", "c0"),
+            {},
+        )
+        for peep in (True, False)
+        for ref in (False, True)
+    },
+    **{
+        f"gru{'-reference' * ref}": (
+            lambda ref=ref: rnn.GRU(D, H, rng=0, reference=ref),
+            (N, T, D),
+            ("h0",),
+            {},
+        )
+        for ref in (False, True)
+    },
     "laststep": (rnn.LastStep, (N, T, H), (), {}),
 }
 
@@ -82,8 +109,12 @@ def test_float32_layer_conforms(case):
 
 def exported_layer_classes():
     """Every concrete `nn.Layer` subclass in the __all__ of nn, conv and rnn."""
-    return {obj for module in (nn, conv, rnn) for obj in (getattr(module, n) for n in module.__all__)
-            if inspect.isclass(obj) and issubclass(obj, nn.Layer) and obj is not nn.Layer}
+    return {
+        obj
+        for module in (nn, conv, rnn)
+        for obj in (getattr(module, n) for n in module.__all__)
+        if inspect.isclass(obj) and issubclass(obj, nn.Layer) and obj is not nn.Layer
+    }
 
 
 def test_every_exported_layer_class_has_a_case():
@@ -145,14 +176,17 @@ class NoBias(nn.Dense):
         return dx
 
 
-@pytest.mark.parametrize("bug,message", [
-    (WrongBiasGradient, r"WrongBiasGradient.*gradient: the gradient of 'b'"),
-    (AliasedDx, r"aliasing: dx of the first call was changed"),
-    (DoubleBuffered, r"aliasing: output of the first call shares memory with an array the layer holds"),
-    (PromotesToFloat64, r"dtype: output is float64 for a float32 layer"),
-    (Remembers, r"repeatability: output differs"),
-    (NoBias, r"protocol: after backward, grads has the keys \['W'\]"),
-])
+@pytest.mark.parametrize(
+    "bug,message",
+    [
+        (WrongBiasGradient, r"WrongBiasGradient.*gradient: the gradient of 'b'"),
+        (AliasedDx, r"aliasing: dx of the first call was changed"),
+        (DoubleBuffered, r"aliasing: output of the first call shares memory with an array the layer holds"),
+        (PromotesToFloat64, r"dtype: output is float64 for a float32 layer"),
+        (Remembers, r"repeatability: output differs"),
+        (NoBias, r"protocol: after backward, grads has the keys \['W'\]"),
+    ],
+)
 def test_planted_bugs_fail_with_a_message_naming_the_property(bug, message):
     layer = perturbed(bug(4, 3, rng=0) if issubclass(bug, nn.Dense) else bug())
     with pytest.raises(AssertionError, match=message):
@@ -162,6 +196,7 @@ def test_planted_bugs_fail_with_a_message_naming_the_property(bug, message):
 def test_planted_scratch_alias_in_conv2d_fails(monkeypatch):
     """The bug issue 13 fixed: Conv2D handing out dx in a per-thread scratch array."""
     from nndl import _parallel
+
     engine = conv._correlate_grads
 
     def aliased(*args):
@@ -181,11 +216,15 @@ def test_planted_bias_gradient_in_lstm_fails(monkeypatch):
     def wrong(*args):
         dx, grads, dh0, dc0 = engine(*args)
         H = grads["U"].shape[0]
-        grads["b"][H:2 * H] *= 1.001                     # forget-gate bias gradient 0.1 % off
+        grads["b"][H : 2 * H] *= 1.001  # forget-gate bias gradient 0.1 % off
         return dx, grads, dh0, dc0
 
     monkeypatch.setattr(rnn, "_lstm_backward", wrong)
     rng = np.random.default_rng(0)
     with pytest.raises(AssertionError, match=r"LSTM\(4, 3, peephole=True\).*gradient of 'b'"):
-        check_layer(perturbed(rnn.LSTM(D, H, rng=0)), rng.normal(size=(N, T, D)),
-                    h0=rng.normal(size=(N, H)), c0=rng.normal(size=(N, H)))
+        check_layer(
+            perturbed(rnn.LSTM(D, H, rng=0)),
+            rng.normal(size=(N, T, D)),
+            h0=rng.normal(size=(N, H)),
+            c0=rng.normal(size=(N, H)),
+        )

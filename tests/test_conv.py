@@ -1,4 +1,5 @@
 """Tests for nndl.conv: reference vs fast kernels, finite differences, the draft's formulas, LeNet-5."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -30,7 +31,7 @@ def test_conv1d_moving_average_erratum_45():
     """f_k = 1/m (not 1/n) makes (6.1) the moving average over m samples."""
     x = np.arange(10.0)
     y = conv.conv1d(x, np.full(3, 1 / 3))
-    np.testing.assert_allclose(y, [np.mean(x[t:t + 3]) for t in range(8)])
+    np.testing.assert_allclose(y, [np.mean(x[t : t + 3]) for t in range(8)])
 
 
 def test_conv1d_errors():
@@ -97,7 +98,7 @@ def geometries(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(geometries(), st.integers(0, 2 ** 16))
+@given(geometries(), st.integers(0, 2**16))
 def test_correlate2d_fast_equals_reference_on_random_geometries(shape, seed):
     assert_correlate2d_matches_reference(shape, _rng(seed))
 
@@ -125,7 +126,7 @@ def test_convolve2d_is_correlation_with_rot180(mode):
     np.testing.assert_allclose(y, conv.convolve2d_reference(x, w, mode), atol=1e-12)
     if pad == 0:
         np.testing.assert_allclose(y, conv.correlate2d(x, conv.rot180(w).copy()), atol=1e-12)
-        assert not np.allclose(y, conv.correlate2d(x, w))   # an asymmetric kernel: they differ
+        assert not np.allclose(y, conv.correlate2d(x, w))  # an asymmetric kernel: they differ
     else:
         xp = np.pad(x, ((0, 0), (0, 0), (2, 2), (1, 1)))
         np.testing.assert_allclose(y, conv.correlate2d(xp, conv.rot180(w).copy()), atol=1e-12)
@@ -172,23 +173,33 @@ def assert_pooling_matches_reference(x, size, rng):
     np.testing.assert_array_equal(mp, conv.max_pool2d_reference(x, size))
     np.testing.assert_allclose(ap, conv.avg_pool2d_reference(x, size), atol=1e-14)
     dy = rng.normal(size=mp.shape)
-    np.testing.assert_array_equal(conv.max_pool2d_backward(dy, x, mp, size),
-                                  conv.max_pool2d_backward_reference(dy, x, size))
-    np.testing.assert_allclose(conv.avg_pool2d_backward(dy, x.shape, size),
-                               conv.avg_pool2d_backward_reference(dy, x.shape, size), atol=1e-14)
+    np.testing.assert_array_equal(
+        conv.max_pool2d_backward(dy, x, mp, size), conv.max_pool2d_backward_reference(dy, x, size)
+    )
+    np.testing.assert_allclose(
+        conv.avg_pool2d_backward(dy, x.shape, size),
+        conv.avg_pool2d_backward_reference(dy, x.shape, size),
+        atol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("size,H,W", [(2, 6, 6), (2, 7, 5), (3, 9, 7), (1, 3, 3)])
 def test_pooling_fast_equals_reference(size, H, W):
     rng = _rng(size * H)
     x = rng.normal(size=(2, 3, H, W))
-    x[0, 0, :2, :2] = 1.5        # ties: the first maximum gets the gradient
+    x[0, 0, :2, :2] = 1.5  # ties: the first maximum gets the gradient
     assert_pooling_matches_reference(x, size, rng)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 3), st.integers(1, 3), st.integers(1, 9), st.integers(1, 9), st.integers(1, 3),
-       st.integers(0, 2 ** 16))
+@given(
+    st.integers(0, 3),
+    st.integers(1, 3),
+    st.integers(1, 9),
+    st.integers(1, 9),
+    st.integers(1, 3),
+    st.integers(0, 2**16),
+)
 def test_pooling_fast_equals_reference_on_random_shapes(N, C, H, W, size, seed):
     if H < size or W < size:
         with pytest.raises(ValueError, match="larger"):
@@ -202,11 +213,14 @@ def test_connection_table_keeps_unconnected_filters_at_zero():
     table = np.array([[1, 0], [0, 1], [1, 1]], dtype=bool)
     layer = conv.Conv2D(3, 2, 3, table=table, rng=0)
     assert np.all(layer.params["W"][0, 1] == 0) and np.all(layer.params["W"][1, 0] == 0)
-    assert layer.num_trainable == 4 * 9 + 2        # K·uv + n_l, (6.9)
+    assert layer.num_trainable == 4 * 9 + 2  # K·uv + n_l, (6.9)
     x = _rng(9).normal(size=(2, 3, 5, 5))
-    layer.params["W"][0, 1] = 5.0                   # a stray value in an unconnected filter is ignored
+    layer.params["W"][0, 1] = 5.0  # a stray value in an unconnected filter is ignored
     y = layer.forward(x)
-    ref = conv.correlate2d_reference(x, layer.params["W"] * table.T[:, :, None, None]) + layer.params["b"][:, None, None]
+    ref = (
+        conv.correlate2d_reference(x, layer.params["W"] * table.T[:, :, None, None])
+        + layer.params["b"][:, None, None]
+    )
     np.testing.assert_allclose(y, ref, atol=1e-12)
     layer.backward(np.ones_like(y))
     assert np.all(layer.grads["W"][0, 1] == 0)
@@ -225,9 +239,9 @@ def test_lenet5_summary_counts():
     net = conv.LeNet5(rng=0)
     rows = {name: (shape, p, c) for name, _, shape, p, c in net.summary_rows()}
     assert rows["C1"] == ((6, 28, 28), 156, 122_304)
-    assert rows["S2"] == ((6, 14, 14), 12, 5_880)          # erratum 51: not 122,304
+    assert rows["S2"] == ((6, 14, 14), 12, 5_880)  # erratum 51: not 122,304
     assert rows["C3"] == ((16, 10, 10), 1_516, 151_600)
-    assert rows["S4"] == ((16, 5, 5), 32, 2_000)            # erratum 52: 16×25×5, not 16×5
+    assert rows["S4"] == ((16, 5, 5), 32, 2_000)  # erratum 52: 16×25×5, not 16×5
     assert rows["C5"] == ((120, 1, 1), 48_120, 48_120)
     assert rows["F6"] == ((84,), 10_164, 10_164)
     text = net.summary()
@@ -240,7 +254,7 @@ def test_lenet5_summary_counts():
 def test_lenet5_end_to_end_gradient_matches_finite_differences():
     net = conv.LeNet5(rng=1)
     rng = _rng(10)
-    for p in net.params.values():       # move biases and subsampling weights off their start
+    for p in net.params.values():  # move biases and subsampling weights off their start
         p += rng.normal(scale=0.05, size=p.shape) * (p != 0)
     for layer in net.layers:
         if isinstance(layer, conv.Conv2D) and layer.mask is not None:
@@ -253,8 +267,11 @@ def test_lenet5_end_to_end_gradient_matches_finite_differences():
     for name in ["1.W", "1.b", "3.w", "3.b", "5.W", "7.w", "9.b", "12.W", "14.b"]:
         p = params[name]
         flat = p.reshape(-1)
-        idx = rng.choice(np.flatnonzero(flat != 0) if name == "5.W" else np.arange(flat.size),
-                         size=min(6, flat.size), replace=False)
+        idx = rng.choice(
+            np.flatnonzero(flat != 0) if name == "5.W" else np.arange(flat.size),
+            size=min(6, flat.size),
+            replace=False,
+        )
         for i in idx:
             orig = flat[i]
             flat[i] = orig + 1e-5
@@ -280,8 +297,8 @@ def test_lenet5_accepts_rows_and_trains_with_fit():
 # ------------------------------------------------------------- the draft's gradient formulas
 def _conv_setup(seed=12, H=7, u=3):
     rng = _rng(seed)
-    X = rng.normal(size=(H, H))          # X^(l−1,p)
-    Wd = rng.normal(size=(u, u))         # draft filter W^(l,k,p) (⊗ convention)
+    X = rng.normal(size=(H, H))  # X^(l−1,p)
+    Wd = rng.normal(size=(u, u))  # draft filter W^(l,k,p) (⊗ convention)
     delta = rng.normal(size=(H - u + 1, H - u + 1))
     return X, Wd, delta
 
@@ -295,12 +312,15 @@ def test_draft_filter_gradients_622_to_625_equal_fast_backward():
     z = layer.forward(X[None, None])
     np.testing.assert_allclose(z[0, 0] - layer.params["b"][0], conv.convolve2d(X, Wd), atol=1e-12)
     layer.backward(delta[None, None])
-    fast = conv.rot180(layer.grads["W"][0, 0])           # gradient w.r.t. the draft filter
-    for g in (conv.draft_filter_grad_622(X, delta, 3, 3), conv.draft_filter_grad_623(X, delta, 3, 3),
-              conv.draft_filter_grad_624(X, delta)):
+    fast = conv.rot180(layer.grads["W"][0, 0])  # gradient w.r.t. the draft filter
+    for g in (
+        conv.draft_filter_grad_622(X, delta, 3, 3),
+        conv.draft_filter_grad_623(X, delta, 3, 3),
+        conv.draft_filter_grad_624(X, delta),
+    ):
         np.testing.assert_allclose(g, fast, atol=1e-12)
     assert conv.draft_bias_grad_625(delta) == pytest.approx(layer.grads["b"][0])
-    with pytest.raises(IndexError, match="outside"):     # erratum 54: printed indices are <= 0
+    with pytest.raises(IndexError, match="outside"):  # erratum 54: printed indices are <= 0
         conv.draft_filter_grad_623(X, delta, 3, 3, corrected=False)
 
 
@@ -314,13 +334,13 @@ def test_draft_pool_delta_629_corrected_equals_fast_backward():
     """(6.29) corrected (erratum 55): δ^(l,k) = f′ ⊙ Σ_{q: T_kq} δ^(l+1,q) ⊗̃ rot180(W^(l+1,q,k));
     without rot180 it is wrong."""
     rng = _rng(14)
-    table = np.array([[1, 0, 1, 1], [1, 1, 0, 1], [0, 1, 1, 1]], dtype=bool)   # (P=3, Q=4)
+    table = np.array([[1, 0, 1, 1], [1, 1, 0, 1], [0, 1, 1, 1]], dtype=bool)  # (P=3, Q=4)
     layer = conv.Conv2D(3, 4, 3, table=table, rng=0)
     X = rng.normal(size=(1, 3, 6, 6))
     Z = layer.forward(X)
     delta_next = rng.normal(size=Z.shape)
     dX = layer.backward(delta_next)
-    Wd = np.ascontiguousarray(conv.rot180(layer.params["W"]))   # draft filters W^(l+1,q,p)
+    Wd = np.ascontiguousarray(conv.rot180(layer.params["W"]))  # draft filters W^(l+1,q,p)
     fprime = np.ones((6, 6))
     for k in range(3):
         d = conv.draft_pool_delta_629(fprime, delta_next[0], Wd, table, k)
@@ -339,7 +359,7 @@ def test_draft_conv_delta_621_and_subsampling_grads_630_equal_fast_backward():
     act = nn.Activation("tanh")
     A = act.forward(Z)
     out = sub.forward(A)
-    delta_next = rng.normal(size=out.shape)               # δ^(l+1) = ∂J/∂Z^(l+1)
+    delta_next = rng.normal(size=out.shape)  # δ^(l+1) = ∂J/∂Z^(l+1)
     dZ = act.backward(sub.backward(delta_next))
     fprime = 1 - np.tanh(Z[0]) ** 2
     for k in range(2):
@@ -399,8 +419,9 @@ def test_correlate2d_chunked_equals_reference(shape, monkeypatch):
     y = conv.correlate2d(x, w, s, p)
     np.testing.assert_allclose(y, conv.correlate2d_reference(x, w, s, p), atol=1e-12)
     dy = rng.normal(size=y.shape)
-    for fast, ref in zip(conv.correlate2d_backward(dy, x, w, s, p),
-                         conv.correlate2d_backward_reference(dy, x, w, s, p)):
+    for fast, ref in zip(
+        conv.correlate2d_backward(dy, x, w, s, p), conv.correlate2d_backward_reference(dy, x, w, s, p)
+    ):
         np.testing.assert_allclose(fast, ref, atol=1e-12)
 
 
@@ -425,7 +446,7 @@ def test_conv2d_results_do_not_depend_on_the_number_of_threads(threads, monkeypa
 def test_bad_thread_count_is_a_clear_error(value, monkeypatch):
     monkeypatch.setenv("NNDL_NUM_THREADS", value)
     with pytest.raises(ValueError, match="NNDL_NUM_THREADS must be a positive integer"):
-        conv.correlate2d(np.ones((2, 6, 14, 14)), np.ones((16, 6, 5, 5)))   # C3: split over threads
+        conv.correlate2d(np.ones((2, 6, 14, 14)), np.ones((16, 6, 5, 5)))  # C3: split over threads
 
 
 def test_vectorized_forms_check_inputs_and_accept_single_images():
@@ -436,8 +457,9 @@ def test_vectorized_forms_check_inputs_and_accept_single_images():
     with pytest.raises(ValueError, match="larger"):
         conv.correlate2d_vectorized(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)))
     with pytest.raises(ValueError, match=r"output's shape \(N, K, H', W'\) = \(1, 1, 4, 4\)"):
-        conv.correlate2d_backward_vectorized(np.ones((1, 1, 3, 3)), np.ones((1, 1, 5, 5)),
-                                             np.ones((1, 1, 2, 2)))
+        conv.correlate2d_backward_vectorized(
+            np.ones((1, 1, 3, 3)), np.ones((1, 1, 5, 5)), np.ones((1, 1, 2, 2))
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,4 +1,5 @@
 """Tests for nndl.data: generators, splits, standardisation and the bundled datasets."""
+
 import os
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def test_polynomial_features_columns():
     P = data.polynomial_features(x, 4)
     assert P.shape == (3, 4)
     for k in range(1, 5):
-        np.testing.assert_array_equal(P[:, k - 1], x ** k)
+        np.testing.assert_array_equal(P[:, k - 1], x**k)
     np.testing.assert_array_equal(data.polynomial_features(x[:, None], 4), P)
     assert data.polynomial_features(x, 0).shape == (3, 0)
     with pytest.raises(ValueError, match=r"\(n,\) or \(n, 1\)"):
@@ -94,9 +95,9 @@ def test_split_sizes_disjoint_and_aligned():
     parts = data.split(X, y, rng=0)
     assert [len(p[1]) for p in parts] == [1078, 360, 359]
     ids = np.concatenate([p[1] for p in parts])
-    np.testing.assert_array_equal(np.sort(ids), np.arange(n))   # disjoint and covering
+    np.testing.assert_array_equal(np.sort(ids), np.arange(n))  # disjoint and covering
     for Xp, yp in parts:
-        np.testing.assert_array_equal(Xp[:, 0], yp)                 # rows stay with their labels
+        np.testing.assert_array_equal(Xp[:, 0], yp)  # rows stay with their labels
     again = data.split(X, y, rng=0)
     for (a, b), (c, d) in zip(parts, again):
         np.testing.assert_array_equal(a, c)
@@ -108,7 +109,7 @@ def test_split_other_fractions_and_errors():
     X, y = np.zeros((10, 2)), np.arange(10)
     parts = data.split(X, y, fractions=(0.75, 0.25), rng=0)
     assert [len(p[1]) for p in parts] == [8, 2]
-    x1 = np.arange(10.0)                        # a single feature (n,) also works
+    x1 = np.arange(10.0)  # a single feature (n,) also works
     assert sum(len(p[0]) for p in data.split(x1, y, rng=0)) == 10
     with pytest.raises(ValueError, match="add up to 1"):
         data.split(X, y, fractions=(0.5, 0.2))
@@ -125,8 +126,8 @@ def test_standardize_uses_training_statistics_only():
     np.testing.assert_allclose(Str.mean(axis=0), 0.0, atol=1e-12)
     np.testing.assert_allclose(Str.std(axis=0), 1.0)
     np.testing.assert_allclose(Ste, (Xte - Xtr.mean(axis=0)) / Xtr.std(axis=0))
-    assert abs(Ste.mean()) > 1                  # the test set is not re-centred on itself
-    np.testing.assert_array_equal(Xtr, Xtr0)    # inputs untouched
+    assert abs(Ste.mean()) > 1  # the test set is not re-centred on itself
+    np.testing.assert_array_equal(Xtr, Xtr0)  # inputs untouched
     np.testing.assert_array_equal(Xte, Xte0)
 
 
@@ -134,18 +135,21 @@ def test_standardize_constant_feature_and_single_array():
     X = np.array([[1.0, 7.0], [3.0, 7.0], [5.0, 7.0]])
     out = data.standardize(X)
     assert isinstance(out, tuple) and len(out) == 1
-    np.testing.assert_array_equal(out[0][:, 1], 0.0)         # centred, not divided by 0
+    np.testing.assert_array_equal(out[0][:, 1], 0.0)  # centred, not divided by 0
     assert np.all(np.isfinite(out[0]))
     with pytest.raises(ValueError, match="features"):
         data.standardize(X, np.ones((2, 3)))
 
 
 # ---------------------------------------------------------------------------------- loaders
-@pytest.mark.parametrize("loader, shape, classes", [
-    (data.load_digits, (1797, 64), 10),
-    (data.load_iris, (150, 4), 3),
-    (data.load_breast_cancer, (569, 30), 2),
-])
+@pytest.mark.parametrize(
+    "loader, shape, classes",
+    [
+        (data.load_digits, (1797, 64), 10),
+        (data.load_iris, (150, 4), 3),
+        (data.load_breast_cancer, (569, 30), 2),
+    ],
+)
 def test_loaders(loader, shape, classes):
     X, y = loader()
     assert X.shape == shape and X.dtype == np.float64
@@ -154,15 +158,20 @@ def test_loaders(loader, shape, classes):
 
 
 def test_loader_without_scikit_learn(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn", None)   # makes `from sklearn import ...` fail
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `from sklearn import ...` fail
     with pytest.raises(ImportError, match="pip install scikit-learn"):
         data.load_iris()
 
 
 def test_importing_nndl_data_does_not_import_sklearn():
     code = "import sys, nndl.data, nndl.linear; assert 'sklearn' not in sys.modules, 'sklearn imported'"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -179,16 +188,17 @@ def test_legendre_features_span_the_monomials():
     x = np.linspace(-1, 1, 25)
     P, M = data.legendre_features(x, 4), data.polynomial_features(x, 4)
     assert P.shape == (25, 4)
-    np.testing.assert_allclose(P[:, 0], x)                       # P_1(x) = x
+    np.testing.assert_allclose(P[:, 0], x)  # P_1(x) = x
     A, B = np.column_stack([np.ones(25), P]), np.column_stack([np.ones(25), M])
-    coef = np.linalg.lstsq(A, B, rcond=None)[0]                  # same column space
+    coef = np.linalg.lstsq(A, B, rcond=None)[0]  # same column space
     np.testing.assert_allclose(A @ coef, B, atol=1e-12)
     assert np.linalg.cond(A.T @ A) < np.linalg.cond(B.T @ B)
 
 
 def test_legendre_features_validate_like_polynomial_features():
-    np.testing.assert_allclose(data.legendre_features(np.array([[0.5], [-1.0]]), 2),
-                               [[0.5, -0.125], [-1.0, 1.0]])      # P2(x) = (3x² − 1)/2
+    np.testing.assert_allclose(
+        data.legendre_features(np.array([[0.5], [-1.0]]), 2), [[0.5, -0.125], [-1.0, 1.0]]
+    )  # P2(x) = (3x² − 1)/2
     assert data.legendre_features(np.zeros(3), 0).shape == (3, 0)
     with pytest.raises(ValueError, match=r"shape \(n,\) or \(n, 1\)"):
         data.legendre_features(np.zeros((3, 2)), 2)

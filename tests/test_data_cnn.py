@@ -1,4 +1,5 @@
 """Tests for the chapter 6 additions to nndl.data: 32×32 digits and the MNIST IDX reader."""
+
 import gzip
 import struct
 
@@ -14,8 +15,17 @@ def _write_idx(path, arr, code, compress=False):
     path.write_bytes(gzip.compress(raw) if compress else raw)
 
 
-@pytest.mark.parametrize("dtype,code", [(np.uint8, 0x08), (np.int8, 0x09), (np.int16, 0x0B),
-                                        (np.int32, 0x0C), (np.float32, 0x0D), (np.float64, 0x0E)])
+@pytest.mark.parametrize(
+    "dtype,code",
+    [
+        (np.uint8, 0x08),
+        (np.int8, 0x09),
+        (np.int16, 0x0B),
+        (np.int32, 0x0C),
+        (np.float32, 0x0D),
+        (np.float64, 0x0E),
+    ],
+)
 def test_read_idx_roundtrip(tmp_path, dtype, code):
     rng = np.random.default_rng(0)
     arr = (rng.normal(size=(3, 4, 5)) * 50).astype(dtype)
@@ -53,10 +63,10 @@ def test_resize_bilinear_properties():
     assert out.shape == (2, 28, 28)
     assert img.min() <= out.min() and out.max() <= img.max()
     np.testing.assert_allclose(data.resize_bilinear(np.full((8, 8), 3.0), 28), 3.0)
-    np.testing.assert_allclose(data.resize_bilinear(img, 8), img)        # same size: identity
-    ramp = np.tile(np.arange(8.0), (8, 1))                                # linear along columns
+    np.testing.assert_allclose(data.resize_bilinear(img, 8), img)  # same size: identity
+    ramp = np.tile(np.arange(8.0), (8, 1))  # linear along columns
     r = data.resize_bilinear(ramp, 16)[0]
-    np.testing.assert_allclose(np.diff(r[1:-1]), 0.5)                    # stays linear inside
+    np.testing.assert_allclose(np.diff(r[1:-1]), 0.5)  # stays linear inside
 
 
 def test_load_digits_32():
@@ -64,6 +74,6 @@ def test_load_digits_32():
     X, y = data.load_digits_32()
     assert X.shape == (1797, 1, 32, 32) and y.shape == (1797,)
     assert X.min() >= 0 and X.max() <= 1
-    assert np.all(X[:, :, :2] == 0) and np.all(X[:, :, :, -2:] == 0)    # the 2-pixel frame
+    assert np.all(X[:, :, :2] == 0) and np.all(X[:, :, :, -2:] == 0)  # the 2-pixel frame
     X8, _ = data.load_digits()
     np.testing.assert_allclose(X[:, 0, 2:30, 2:30].mean(axis=(1, 2)), X8.mean(axis=1) / 16, atol=0.03)

@@ -1,5 +1,6 @@
 """nndl.exercises: the expected answers (computed numerically in the module) agree with the closed
 forms the chapters' solutions derive, and `check` accepts right answers and rejects wrong ones."""
+
 from __future__ import annotations
 
 import itertools
@@ -66,7 +67,7 @@ def _closed_form(key: str, d: dict):
         sizes = d["sizes"]
         return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     if key == "ch1.exp_overflow_float32":
-        return 128 * np.log(2) + np.log1p(-2.0 ** -24)           # log of (2 − 2⁻²³)·2¹²⁷
+        return 128 * np.log(2) + np.log1p(-(2.0**-24))  # log of (2 − 2⁻²³)·2¹²⁷
     if key == "ch2.quadratic_gradient":
         return (d["A"] + d["A"].T) @ d["x"]
     if key == "ch2.hadamard_jacobian":
@@ -76,7 +77,7 @@ def _closed_form(key: str, d: dict):
         return (np.diag(s) - np.outer(s, s)) / d["T"]
     if key == "ch2.log_softmax_jacobian":
         s = softmax(d["x"])
-        return np.eye(s.size) - np.outer(s, np.ones(s.size))          # I − s 1ᵀ
+        return np.eye(s.size) - np.outer(s, np.ones(s.size))  # I − s 1ᵀ
     if key == "ch3.ridge_solution":
         X_hat = np.column_stack([np.ones(len(d["y"])), d["X"]])
         I_prime = np.eye(X_hat.shape[1])
@@ -88,7 +89,7 @@ def _closed_form(key: str, d: dict):
         kappa = d["L"] / d["mu"]
         return (kappa - 1) / (kappa + 1)
     if key == "ch3.two_class_logistic_weights":
-        return d["W"][:, 1] - d["W"][:, 0]                             # w = w_1 − w_0
+        return d["W"][:, 1] - d["W"][:, 0]  # w = w_1 − w_0
     if key == "ch3.momentum_terminal_step":
         return -d["lr"] / (1 - d["rho"]) * d["g"]
     if key == "ch4.scaled_weights":
@@ -103,9 +104,9 @@ def _closed_form(key: str, d: dict):
     if key == "ch5.tanh_max_derivative":
         return 1.0
     if key == "ch5.symmetric_hidden_units":
-        return 1                                                       # the symmetry is never broken
+        return 1  # the symmetry is never broken
     if key == "ch5.xor_one_hidden_unit":
-        return 3                                                       # a linear classifier: 3 of 4
+        return 3  # a linear classifier: 3 of 4
     if key == "ch5.output_delta":
         Z, labels = d["Z"], d["labels"]
         return (softmax(Z) - np.eye(Z.shape[1])[labels]) / len(labels)
@@ -120,13 +121,13 @@ def _closed_form(key: str, d: dict):
     if key == "ch6.lenet_s2":
         return (6 * 14 * 14 * (4 + 1), 6 * 2)
     if key == "ch6.pool_shift_changed":
-        return 1 - 2 / 6          # unchanged only when the largest of the six pixels is in the shared column
+        return 1 - 2 / 6  # unchanged only when the largest of the six pixels is in the shared column
     if key == "ch7.param_counts":
         block = d["D"] * d["H"] + d["H"] ** 2 + d["H"]
         return (block, 4 * block + 3 * d["H"], 3 * block)
     if key == "ch7.one_step_jacobian":
         h_t = np.tanh(d["h_prev"] @ d["U"] + d["x_t"] @ d["W"] + d["b"])
-        return d["U"] @ np.diag(1 - h_t ** 2)                          # book: Uᵀ diag(1 − h_t²)
+        return d["U"] @ np.diag(1 - h_t**2)  # book: Uᵀ diag(1 − h_t²)
     if key == "ch7.gru_as_srn":
         return _tanh_srn_last_state(d["xs"], d["W_c"], d["U_c"], d["b_c"])
     raise AssertionError(f"no closed form written for {key}")
@@ -165,7 +166,7 @@ def test_problem_states_a_question_and_copies_its_data(key):
     assert isinstance(p["question"], str) and p["question"]
     for value in p.values():
         if isinstance(value, np.ndarray):
-            value[...] = 0                      # modifying the copy does not change the exercise
+            value[...] = 0  # modifying the copy does not change the exercise
     assert exercises.check(key, _closed_form(key, exercises.problem(key)), quiet=True)
 
 
@@ -178,7 +179,7 @@ def test_feedback_names_the_problem_without_revealing_the_answer(capsys):
     assert not exercises.check("ch4.margin", "two thirds")
     out = capsys.readouterr().out
     assert "number" in out and "0.66" not in out
-    assert not exercises.check("ch4.xor_separable", 0)          # a bool is expected, not 0
+    assert not exercises.check("ch4.xor_separable", 0)  # a bool is expected, not 0
     assert not exercises.check("ch5.tanh_max_derivative", float("nan"))
 
 
@@ -188,16 +189,16 @@ def test_threshold_count_matches_a_weight_search_beyond_two_inputs():
     solve = exercises.EXERCISES["ch1.threshold_functions"].solve
     counts = [solve({"n_inputs": n}) for n in (1, 2, 3)]
     assert counts == [_threshold_tables_by_search(n) for n in (1, 2, 3)]
-    assert counts[1] == 2 ** 4 - 2                                  # all but XOR and XNOR
+    assert counts[1] == 2**4 - 2  # all but XOR and XNOR
 
 
 def test_chapter_1_common_slips_are_rejected():
-    assert not exercises.check("ch1.threshold_functions", 16, quiet=True)    # "every function"
-    assert not exercises.check("ch1.threshold_functions", 15, quiet=True)    # XNOR forgotten
+    assert not exercises.check("ch1.threshold_functions", 16, quiet=True)  # "every function"
+    assert not exercises.check("ch1.threshold_functions", 15, quiet=True)  # XNOR forgotten
     assert not exercises.check("ch1.mlp_parameters", 784 * 100 + 100 * 10, quiet=True)  # no biases
     assert not exercises.check("ch1.exp_overflow_float32", np.log(np.finfo(np.float64).max), quiet=True)
     assert not exercises.check("ch1.exp_overflow_float32", 88.7, quiet=True)
-    assert exercises.check("ch1.exp_overflow_float32", 88.72, quiet=True)   # two decimals suffice
+    assert exercises.check("ch1.exp_overflow_float32", 88.72, quiet=True)  # two decimals suffice
     assert exercises.check("ch1.exp_overflow_float32", np.log(np.finfo(np.float32).max), quiet=True)
 
 
@@ -220,7 +221,7 @@ def test_new_keys_agree_with_independent_computations():
     X = np.random.default_rng(0).normal(size=(20, 3))
     w = _closed_form("ch3.two_class_logistic_weights", d)
     np.testing.assert_allclose(1 / (1 + np.exp(-X @ w)), softmax(X @ d["W"])[:, 1], rtol=1e-12)
-    assert not exercises.check("ch3.two_class_logistic_weights", -w, quiet=True)        # w_0 − w_1
+    assert not exercises.check("ch3.two_class_logistic_weights", -w, quiet=True)  # w_0 − w_1
     assert not exercises.check("ch3.two_class_logistic_weights", d["W"][:, 1], quiet=True)
     # ch4.1: w_final is what a plain loop of Algorithm 4.1 returns; the unscaled weights are wrong
     d = exercises.problem("ch4.scaled_weights")
@@ -262,8 +263,11 @@ def test_xor_best_matches_all_linear_classifiers():
     ±1 inputs (a weight search), the best agreement with XOR is the module's search result."""
     X = np.array(list(itertools.product((-1, 1), repeat=2)))
     xor = X[:, 0] != X[:, 1]
-    best = max(int(np.sum((X @ np.array(w) + b > 0) == xor))
-               for w in itertools.product(range(-2, 3), repeat=2) for b in np.arange(-4.5, 5.0))
+    best = max(
+        int(np.sum((X @ np.array(w) + b > 0) == xor))
+        for w in itertools.product(range(-2, 3), repeat=2)
+        for b in np.arange(-4.5, 5.0)
+    )
     assert best == exercises.expected("ch5.xor_one_hidden_unit") == 3
     assert not exercises.check("ch5.xor_one_hidden_unit", 4, quiet=True)
 
@@ -272,6 +276,7 @@ def test_pool_shift_probability_matches_a_simulation():
     """The exact 2/3 of the module against the fraction of changed interior outputs of a large
     random image (standard error about 0.002)."""
     from nndl import conv
+
     img = np.random.default_rng(1).uniform(size=(400, 400))
     shifted = np.zeros_like(img)
     shifted[:, 1:] = img[:, :-1]
@@ -297,8 +302,11 @@ def test_notebook_offers_the_check_under_its_exercise_and_runs_it(key):
     statement = sources[i].split(f"**Exercise {ex.exercise} ", 1)[1]
     assert f'exercises.check("{key}"' in statement, f"exercise {ex.exercise} does not show how to check {key}"
     assert "admonition} Solution" not in sources[i] and "admonition} Solution" in sources[i + 1]
-    calls = [c for c in cells[i + 2:] if c["cell_type"] == "code"
-             and f'exercises.check("{key}",' in "".join(c["source"])]
+    calls = [
+        c
+        for c in cells[i + 2 :]
+        if c["cell_type"] == "code" and f'exercises.check("{key}",' in "".join(c["source"])
+    ]
     assert calls, f"no code cell of chapter {ex.chapter} calls check for {key}"
     output = "".join("".join(o.get("text", "")) for o in calls[0]["outputs"] if o["output_type"] == "stream")
     assert f"✓ {key}: right." in output, output

@@ -1,4 +1,5 @@
 """Tests for nndl.functions: activations, softmax and their derivatives (draft 2.5 and 5.1.1)."""
+
 import math
 import re
 import warnings
@@ -53,8 +54,16 @@ def _name(obj):
     return None if name == "<lambda>" else name
 
 
-ELEMENTWISE = [F.logistic, F.logistic_derivative, F.tanh, F.tanh_derivative, F.relu,
-               F.relu_derivative, F.softplus, F.softplus_derivative]
+ELEMENTWISE = [
+    F.logistic,
+    F.logistic_derivative,
+    F.tanh,
+    F.tanh_derivative,
+    F.relu,
+    F.relu_derivative,
+    F.softplus,
+    F.softplus_derivative,
+]
 ALONG_AXIS = [F.softmax, F.log_softmax, F.logsumexp]
 JACOBIANS = [F.softmax_jacobian, F.logistic_jacobian, tanh_elementwise_jacobian]
 ALL_FUNCTIONS = ELEMENTWISE + ALONG_AXIS + JACOBIANS
@@ -63,20 +72,23 @@ MODERATE = np.linspace(-20.0, 20.0, 81)
 
 
 # ------------------------------------------------------------------------------ closed forms
-@pytest.mark.parametrize("fn, reference", [
-    (F.logistic, _sigma),                                              # (2.38)
-    (F.logistic_derivative, lambda v: _sigma(v) * _sigma(-v)),         # (2.39): σ(1 − σ)
-    (F.tanh, math.tanh),                                               # (5.4)
-    (F.tanh_derivative, lambda v: 1.0 / math.cosh(v) ** 2),
-    (F.relu, lambda v: max(v, 0.0)),                                   # (5.5)
-    (F.relu_derivative, lambda v: 1.0 if v > 0 else 0.0),
-    (F.softplus, lambda v: math.log1p(math.exp(v))),                   # (5.6)
-    (F.softplus_derivative, _sigma),
-], ids=_name)
+@pytest.mark.parametrize(
+    "fn, reference",
+    [
+        (F.logistic, _sigma),  # (2.38)
+        (F.logistic_derivative, lambda v: _sigma(v) * _sigma(-v)),  # (2.39): σ(1 − σ)
+        (F.tanh, math.tanh),  # (5.4)
+        (F.tanh_derivative, lambda v: 1.0 / math.cosh(v) ** 2),
+        (F.relu, lambda v: max(v, 0.0)),  # (5.5)
+        (F.relu_derivative, lambda v: 1.0 if v > 0 else 0.0),
+        (F.softplus, lambda v: math.log1p(math.exp(v))),  # (5.6)
+        (F.softplus_derivative, _sigma),
+    ],
+    ids=_name,
+)
 def test_elementwise_matches_closed_form(fn, reference):
     """Each activation and derivative equals its textbook formula for moderate x."""
-    np.testing.assert_allclose(fn(MODERATE), _closed_form(reference, MODERATE),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fn(MODERATE), _closed_form(reference, MODERATE), rtol=1e-12, atol=1e-15)
 
 
 def test_relu_derivative_is_zero_at_zero():
@@ -91,8 +103,7 @@ def test_softmax_family_matches_closed_form(x):
     total = sum(exps)
     np.testing.assert_allclose(F.softmax(x), [e / total for e in exps], rtol=1e-14)
     np.testing.assert_allclose(F.logsumexp(x), math.log(total), rtol=1e-14)
-    np.testing.assert_allclose(F.log_softmax(x), [v - math.log(total) for v in x],
-                               rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(F.log_softmax(x), [v - math.log(total) for v in x], rtol=1e-13, atol=1e-14)
 
 
 def test_softmax_axis_normalizes_the_requested_axis():
@@ -100,8 +111,9 @@ def test_softmax_axis_normalizes_the_requested_axis():
     x = np.arange(6.0).reshape(2, 3)
     col = np.exp(x) / np.exp(x).sum(axis=0, keepdims=True)
     np.testing.assert_allclose(F.softmax(x, axis=0), col, rtol=1e-14)
-    np.testing.assert_allclose(F.logsumexp(x, axis=0, keepdims=True),
-                               np.log(np.exp(x).sum(axis=0, keepdims=True)), rtol=1e-14)
+    np.testing.assert_allclose(
+        F.logsumexp(x, axis=0, keepdims=True), np.log(np.exp(x).sum(axis=0, keepdims=True)), rtol=1e-14
+    )
 
 
 # -------------------------------------------------------------------------------- stability
@@ -116,16 +128,20 @@ def test_extreme_inputs_give_no_warning_and_finite_output(fn, dtype):
         assert out.dtype == dtype
 
 
-@pytest.mark.parametrize("fn, x, expected", [
-    (F.logistic, [1e4, -1e4], [1.0, 0.0]),
-    (F.logistic_derivative, [1e4, -1e4], [0.0, 0.0]),
-    (F.tanh, [1e4, -1e4], [1.0, -1.0]),
-    (F.softplus, [1e4, -1e4], [1e4, 0.0]),
-    (F.softmax, [1e4, -1e4], [1.0, 0.0]),
-    (F.log_softmax, [1e4, -1e4], [0.0, -2e4]),
-    (F.logsumexp, [1e4, 1e4], 1e4 + math.log(2)),
-    (F.logsumexp, [[1e4, -1e4], [-1e4, -1e4]], [1e4, -1e4 + math.log(2)]),
-], ids=_name)
+@pytest.mark.parametrize(
+    "fn, x, expected",
+    [
+        (F.logistic, [1e4, -1e4], [1.0, 0.0]),
+        (F.logistic_derivative, [1e4, -1e4], [0.0, 0.0]),
+        (F.tanh, [1e4, -1e4], [1.0, -1.0]),
+        (F.softplus, [1e4, -1e4], [1e4, 0.0]),
+        (F.softmax, [1e4, -1e4], [1.0, 0.0]),
+        (F.log_softmax, [1e4, -1e4], [0.0, -2e4]),
+        (F.logsumexp, [1e4, 1e4], 1e4 + math.log(2)),
+        (F.logsumexp, [[1e4, -1e4], [-1e4, -1e4]], [1e4, -1e4 + math.log(2)]),
+    ],
+    ids=_name,
+)
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-15), (np.float32, 1e-6)])
 def test_limits_at_extreme_inputs(fn, x, expected, dtype, rtol):
     """The exact limits: σ(±1e4) = 1, 0; softplus(1e4) = 1e4; logsumexp([1e4, 1e4]) = 1e4 + log 2."""
@@ -155,10 +171,16 @@ def test_softmax_family_is_stable_for_any_input_up_to_1e4(x):
 
 # -------------------------------------------------------------------------------- dtypes
 @pytest.mark.parametrize("fn", ALL_FUNCTIONS, ids=_name)
-@pytest.mark.parametrize("dtype, expected", [
-    (np.float32, np.float32), (np.float64, np.float64),
-    (np.int64, np.float64), (np.int8, np.float64), (np.bool_, np.float64),
-])
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [
+        (np.float32, np.float32),
+        (np.float64, np.float64),
+        (np.int64, np.float64),
+        (np.int8, np.float64),
+        (np.bool_, np.float64),
+    ],
+)
 def test_output_dtype(fn, dtype, expected):
     """Floating inputs keep their dtype; integers and bools are computed in float64."""
     x = np.array([[0, 1, 1], [1, 0, 1]], dtype=dtype)
@@ -249,9 +271,10 @@ def test_derivative_bounds_survive_rounding_near_zero():
 JACOBIAN_CASES = [
     ("softmax (2.46)", F.softmax_jacobian, F.softmax),
     ("logistic (2.41)", F.logistic_jacobian, F.logistic),
-] + [(f"elementwise {name} (2.36)",
-      lambda x, df=df: F.elementwise_jacobian(df, x), f)
-     for name, (f, df) in sorted(F.ACTIVATIONS.items())]
+] + [
+    (f"elementwise {name} (2.36)", lambda x, df=df: F.elementwise_jacobian(df, x), f)
+    for name, (f, df) in sorted(F.ACTIVATIONS.items())
+]
 
 
 @pytest.mark.parametrize("label, jacobian, fn", JACOBIAN_CASES, ids=[c[0] for c in JACOBIAN_CASES])
@@ -281,8 +304,9 @@ def test_softmax_jacobian_is_symmetric_with_zero_row_sums(x):
 def test_two_class_softmax_jacobian_closed_form(a, b):
     """For K = 2, softmax is (σ(a − b), σ(b − a)), so (2.46) is σσ' [[1, −1], [−1, 1]]."""
     p = _sigma(a - b) * _sigma(b - a)
-    np.testing.assert_allclose(F.softmax_jacobian([a, b]), p * np.array([[1, -1], [-1, 1]]),
-                               rtol=1e-12)  # s − s² cancels when s ≈ 1
+    np.testing.assert_allclose(
+        F.softmax_jacobian([a, b]), p * np.array([[1, -1], [-1, 1]]), rtol=1e-12
+    )  # s − s² cancels when s ≈ 1
 
 
 def test_logistic_jacobian_is_diagonal_of_sigma_prime():
@@ -294,9 +318,15 @@ def test_logistic_jacobian_is_diagonal_of_sigma_prime():
 
 # ---------------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("fn", ALL_FUNCTIONS, ids=_name)
-@pytest.mark.parametrize("bad", [
-    np.array(["a", "b"]), np.array([1 + 2j, 3j]), np.array([1.0, None], dtype=object),
-], ids=["str", "complex", "object"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.array(["a", "b"]),
+        np.array([1 + 2j, 3j]),
+        np.array([1.0, None], dtype=object),
+    ],
+    ids=["str", "complex", "object"],
+)
 def test_non_real_input_raises_type_error_naming_the_dtype(fn, bad):
     with pytest.raises(TypeError, match=re.escape(f"got dtype {bad.dtype}")):
         fn(bad)
@@ -312,8 +342,9 @@ def test_softmax_family_rejects_scalars(fn, scalar):
 @pytest.mark.parametrize("fn", ALONG_AXIS, ids=_name)
 @pytest.mark.parametrize("axis", [2, -3, 10])
 def test_softmax_family_rejects_bad_axis(fn, axis):
-    with pytest.raises(ValueError, match=re.escape(f"axis {axis} is out of range") + ".*"
-                       + re.escape("(2, 3)")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"axis {axis} is out of range") + ".*" + re.escape("(2, 3)")
+    ):
         fn(np.ones((2, 3)), axis=axis)
 
 

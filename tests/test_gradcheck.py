@@ -1,4 +1,5 @@
 """Tests for nndl.gradcheck: finite-difference gradients and Jacobians (draft 2.4)."""
+
 import math
 import re
 
@@ -8,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nndl.gradcheck import (finite_difference_errors, numerical_gradient, numerical_jacobian,
-                            relative_error)
+from nndl.gradcheck import finite_difference_errors, numerical_gradient, numerical_jacobian, relative_error
 
 FAST = settings(max_examples=100, deadline=None)
 RNG = np.random.default_rng(20150101)
@@ -62,8 +62,7 @@ def test_input_is_not_mutated(check):
 
 def test_gradient_sees_unperturbed_entries():
     """f is evaluated with only one entry moved at a time: ∂(x0·x1)/∂x = (x1, x0)."""
-    np.testing.assert_allclose(numerical_gradient(lambda v: v[0] * v[1], [3.0, 5.0]),
-                               [5.0, 3.0], rtol=1e-9)
+    np.testing.assert_allclose(numerical_gradient(lambda v: v[0] * v[1], [3.0, 5.0]), [5.0, 3.0], rtol=1e-9)
 
 
 # ----------------------------------------------------------------------- numerical_jacobian
@@ -77,7 +76,7 @@ def test_jacobian_of_linear_map_is_transpose():
 
 def test_jacobian_entry_layout():
     """Entry (i, j) is ∂f_j/∂x_i (2.19): f(x) = (x0², x0·x1, x1³) at (2, 3)."""
-    jac = numerical_jacobian(lambda v: np.array([v[0]**2, v[0] * v[1], v[1]**3]), [2.0, 3.0])
+    jac = numerical_jacobian(lambda v: np.array([v[0] ** 2, v[0] * v[1], v[1] ** 3]), [2.0, 3.0])
     np.testing.assert_allclose(jac, [[4.0, 3.0, 0.0], [0.0, 2.0, 27.0]], rtol=1e-8, atol=1e-9)
 
 
@@ -88,8 +87,9 @@ def test_jacobian_flattens_matrix_arguments_row_major():
     np.testing.assert_allclose(jac, expected, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("view", [lambda v: v, lambda v: v.T, lambda v: v[:, 1]],
-                         ids=["identity", "transpose", "column slice"])
+@pytest.mark.parametrize(
+    "view", [lambda v: v, lambda v: v.T, lambda v: v[:, 1]], ids=["identity", "transpose", "column slice"]
+)
 def test_jacobian_of_function_returning_a_view_of_x(view):
     """f may return a view of its argument; the perturbed values must be read before x moves on.
 
@@ -151,17 +151,20 @@ def test_relative_error_is_scale_invariant(pair, k):
     assert relative_error(c * a, c * b) == pytest.approx(relative_error(a, b), rel=1e-12, abs=0)
 
 
-@pytest.mark.parametrize("actual, expected, value", [
-    ([0.0, 0.0], [0.0, 0.0], 0.0),
-    ([1.0, 2.0], [1.0, 2.0], 0.0),
-    ([3.0], [1.0], 0.5),                      # |3 − 1| / (3 + 1)
-    ([1.0, 0.0], [0.0, 0.0], 1.0),
-    ([1.0, 0.0], [-1.0, 0.0], 1.0),
-    ([3.0, 4.0], [0.0, 0.0], 1.0),
-    ([1e-200], [0.0], 1.0),                   # would underflow to 0 in a naive norm
-    ([1e200], [0.0], 1.0),                    # would overflow to inf / inf
-    ([3e200, 0.0], [0.0, 4e200], 5 / 7),
-])
+@pytest.mark.parametrize(
+    "actual, expected, value",
+    [
+        ([0.0, 0.0], [0.0, 0.0], 0.0),
+        ([1.0, 2.0], [1.0, 2.0], 0.0),
+        ([3.0], [1.0], 0.5),  # |3 − 1| / (3 + 1)
+        ([1.0, 0.0], [0.0, 0.0], 1.0),
+        ([1.0, 0.0], [-1.0, 0.0], 1.0),
+        ([3.0, 4.0], [0.0, 0.0], 1.0),
+        ([1e-200], [0.0], 1.0),  # would underflow to 0 in a naive norm
+        ([1e200], [0.0], 1.0),  # would overflow to inf / inf
+        ([3e200, 0.0], [0.0, 4e200], 5 / 7),
+    ],
+)
 def test_relative_error_known_values(actual, expected, value):
     assert relative_error(actual, expected) == pytest.approx(value, rel=1e-15, abs=0)
 
@@ -181,12 +184,15 @@ def test_central_error_is_tiny_at_the_sweet_spot():
     assert central[0] < 1e-9
 
 
-@pytest.mark.parametrize("which, h, predicted", [
-    ("forward", 1e-5, E / 2 * 1e-5),        # f''(x0)/2 · h: slope 1
-    ("forward", 1e-2, E / 2 * 1e-2),
-    ("central", 1e-2, E / 6 * 1e-4),        # f'''(x0)/6 · h²: slope 2
-    ("central", 1e-3, E / 6 * 1e-6),
-])
+@pytest.mark.parametrize(
+    "which, h, predicted",
+    [
+        ("forward", 1e-5, E / 2 * 1e-5),  # f''(x0)/2 · h: slope 1
+        ("forward", 1e-2, E / 2 * 1e-2),
+        ("central", 1e-2, E / 6 * 1e-4),  # f'''(x0)/6 · h²: slope 2
+        ("central", 1e-3, E / 6 * 1e-6),
+    ],
+)
 def test_truncation_error_matches_taylor_prediction(which, h, predicted):
     """The error of exp'(1) follows the leading Taylor term, within a factor 2."""
     forward, central = finite_difference_errors(np.exp, np.exp, 1.0, np.array([h]))
@@ -198,17 +204,22 @@ def test_errors_have_the_shape_of_steps():
     steps = 10.0 ** -np.arange(1, 7).reshape(2, 3)
     forward, central = finite_difference_errors(np.sin, np.cos, 0.3, steps)
     assert forward.shape == central.shape == (2, 3)
-    np.testing.assert_allclose(forward, np.abs((np.sin(0.3 + steps) - np.sin(0.3)) / steps
-                                               - np.cos(0.3)), rtol=1e-12)
+    np.testing.assert_allclose(
+        forward, np.abs((np.sin(0.3 + steps) - np.sin(0.3)) / steps - np.cos(0.3)), rtol=1e-12
+    )
 
 
 # ---------------------------------------------------------------------------------- errors
-@pytest.mark.parametrize("call", [
-    lambda f: numerical_gradient(f, [1.0]),
-    lambda f: numerical_jacobian(f, [1.0]),
-    lambda f: finite_difference_errors(f, np.exp, 1.0, [1e-3]),
-    lambda f: finite_difference_errors(np.exp, f, 1.0, [1e-3]),
-], ids=["numerical_gradient", "numerical_jacobian", "fd_errors f", "fd_errors derivative"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: numerical_gradient(f, [1.0]),
+        lambda f: numerical_jacobian(f, [1.0]),
+        lambda f: finite_difference_errors(f, np.exp, 1.0, [1e-3]),
+        lambda f: finite_difference_errors(np.exp, f, 1.0, [1e-3]),
+    ],
+    ids=["numerical_gradient", "numerical_jacobian", "fd_errors f", "fd_errors derivative"],
+)
 def test_non_callable_raises_type_error(call):
     with pytest.raises(TypeError, match="callable"):
         call(3.0)
@@ -252,7 +263,7 @@ def test_layer_gradient_errors_samples_entries_and_restores_parameters():
     for k in kept:
         np.testing.assert_array_equal(layer.params[k], kept[k])
     check_layer(layer, x)
-    for k in kept:                       # the gradient check perturbs a float64 copy only
+    for k in kept:  # the gradient check perturbs a float64 copy only
         np.testing.assert_array_equal(layer.params[k], kept[k])
     single = converted_copy(layer, np.float32)
     assert single.params["W"].dtype == np.float32 and layer.params["W"].dtype == np.float64

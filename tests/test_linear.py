@@ -1,4 +1,6 @@
-"""Tests for nndl.linear: linear/ridge, logistic and softmax regression and the training loop (draft 3.2–3.3)."""
+"""Tests for nndl.linear: linear/ridge, logistic and softmax regression and the training loop
+(draft 3.2–3.3)."""
+
 import time
 import warnings
 
@@ -27,9 +29,11 @@ def _problem(kind, n=9, d=3, seed=0):
 
 
 def _model(kind, l2=0.0, d=3, rng=None):
-    model = {"linear": lambda: LinearRegression(l2),
-             "logistic": lambda: LogisticRegression(l2),
-             "softmax": lambda: SoftmaxRegression(C, l2)}[kind]()
+    model = {
+        "linear": lambda: LinearRegression(l2),
+        "logistic": lambda: LogisticRegression(l2),
+        "softmax": lambda: SoftmaxRegression(C, l2),
+    }[kind]()
     model.init(d)
     if rng is not None:
         for p in model.params.values():
@@ -57,7 +61,7 @@ def test_add_bias_feature():
     Xh = linear.add_bias_feature(X)
     np.testing.assert_array_equal(Xh, [[1, 0, 1], [1, 2, 3], [1, 4, 5]])
     w, b = np.array([0.5, -1.0]), 2.0
-    np.testing.assert_allclose(Xh @ np.r_[b, w], X @ w + b)          # ŵ = b ⊕ w (erratum 11)
+    np.testing.assert_allclose(Xh @ np.r_[b, w], X @ w + b)  # ŵ = b ⊕ w (erratum 11)
     with pytest.raises(ValueError, match=r"\(N, D\)"):
         linear.add_bias_feature(np.ones(3))
 
@@ -104,7 +108,7 @@ def test_draft_3_38_is_half_the_gradient():
     np.testing.assert_allclose(numeric / printed, 2.0, rtol=1e-6)
     model = _model("linear")
     model.params["b"][...], model.params["w"][...] = w_hat[0], w_hat[1:]
-    model.loss(X, y)                                           # mean form: (2/N) X̂ᵀ(X̂ŵ − y)
+    model.loss(X, y)  # mean form: (2/N) X̂ᵀ(X̂ŵ − y)
     np.testing.assert_allclose(np.r_[model.grads["b"], model.grads["w"]], 2 * printed / len(y))
 
 
@@ -114,15 +118,15 @@ def _loop_gradients(kind, model, X, y):
     gw, gb = np.zeros_like(w), np.zeros_like(b)
     N = len(y)
     for x_i, y_i in zip(X, y):
-        if kind == "linear":                      # 2 x (wᵀx + b − y), from (3.38) corrected
+        if kind == "linear":  # 2 x (wᵀx + b − y), from (3.38) corrected
             r = 2 * (x_i @ w + b - y_i)
             gw += r * x_i
             gb += r
-        elif kind == "logistic":                  # x (σ(wᵀx) − y), (3.53)
+        elif kind == "logistic":  # x (σ(wᵀx) − y), (3.53)
             r = 1 / (1 + np.exp(-(x_i @ w + b))) - y_i
             gw += r * x_i
             gb += r
-        else:                                     # −x (y − ŷ)ᵀ, (3.66)/(3.68)
+        else:  # −x (y − ŷ)ᵀ, (3.66)/(3.68)
             z = x_i @ w + b
             y_hat = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
             onehot = np.eye(C)[y_i]
@@ -147,12 +151,12 @@ def test_objective_is_the_mean_of_the_per_sample_objectives(kind):
     model = _model(kind, l2=0.2, rng=rng)
     full = model.loss(X, y)
     grads = {k: v.copy() for k, v in model.grads.items()}
-    singles = [model.loss(X[i:i + 1], y[i:i + 1]) for i in range(len(y))]
+    singles = [model.loss(X[i : i + 1], y[i : i + 1]) for i in range(len(y))]
     assert full == pytest.approx(np.mean(singles), rel=1e-12)
     assert model.data_loss(X, y) == pytest.approx(full - model.penalty(), rel=1e-12)
     model.loss(X, y)
     for k in grads:
-        np.testing.assert_array_equal(model.grads[k], grads[k])   # loss() fills grads afresh
+        np.testing.assert_array_equal(model.grads[k], grads[k])  # loss() fills grads afresh
 
 
 # ----------------------------------------------------------------- closed forms (3.39)-(3.40)
@@ -167,7 +171,7 @@ def test_normal_equations_equal_lstsq():
     ref, *_ = np.linalg.lstsq(linear.add_bias_feature(X), y, rcond=None)
     np.testing.assert_allclose(model.params["b"], ref[0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(model.params["w"], ref[1:], rtol=1e-10, atol=1e-12)
-    model.loss(X, y)                                            # the gradient vanishes there
+    model.loss(X, y)  # the gradient vanishes there
     assert np.max(np.abs(model.grads["w"])) < 1e-12
 
 
@@ -178,7 +182,7 @@ def test_closed_form_equals_gradient_descent_to_convergence(l2):
     exact = LinearRegression(l2).fit_normal_equations(X, y)
     gd = LinearRegression(l2)
     history = fit(gd, X, y, optim.GD(0.2), epochs=400)
-    assert np.all(np.diff(history["train_loss"]) <= 1e-15)      # monotone descent
+    assert np.all(np.diff(history["train_loss"]) <= 1e-15)  # monotone descent
     np.testing.assert_allclose(gd.params["w"], exact.params["w"], atol=1e-10)
     np.testing.assert_allclose(gd.params["b"], exact.params["b"], atol=1e-10)
     assert history["train_loss"][-1] == pytest.approx(exact.loss(X, y), rel=1e-12)
@@ -198,9 +202,11 @@ def test_ridge_equals_scikit_learn():
 def test_ridge_shrinks_weights_and_handles_more_features_than_samples():
     X, y = _regression(n=5, d=8)
     with pytest.raises(ValueError, match="singular"):
-        LinearRegression().fit_normal_equations(X, y)          # N < D + 1 (erratum 13)
-    norms = [np.linalg.norm(LinearRegression(l2).fit_normal_equations(X, y).params["w"])
-             for l2 in (0.01, 0.1, 1.0, 10.0)]
+        LinearRegression().fit_normal_equations(X, y)  # N < D + 1 (erratum 13)
+    norms = [
+        np.linalg.norm(LinearRegression(l2).fit_normal_equations(X, y).params["w"])
+        for l2 in (0.01, 0.1, 1.0, 10.0)
+    ]
     assert np.all(np.diff(norms) < 0)
     X2, y2 = _regression()
     with pytest.raises(ValueError, match="linearly dependent"):
@@ -212,7 +218,7 @@ def test_logistic_regression_learns_blobs():
     X, y = data.make_blobs(100, num_classes=2, spread=1.0, rng=0)
     model = LogisticRegression()
     history = fit(model, X, y, optim.GD(1.0), epochs=300)
-    assert history["train_loss"][0] == pytest.approx(np.log(2))      # w₀ = 0: σ(0) = 1/2
+    assert history["train_loss"][0] == pytest.approx(np.log(2))  # w₀ = 0: σ(0) = 1/2
     assert history["train_loss"][-1] < 0.01
     assert _accuracy(y, model.predict(X)) == 1.0
     proba = model.predict_proba(X)
@@ -247,7 +253,7 @@ def test_softmax_probabilities_and_prediction():
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     np.testing.assert_allclose(P, softmax(X @ model.params["w"] + model.params["b"]))
     np.testing.assert_array_equal(model.predict(X), P.argmax(axis=1))
-    model.params["w"] *= 1e6                                            # logits ~ 1e6
+    model.params["w"] *= 1e6  # logits ~ 1e6
     P = _stable(model.predict_proba, X)
     assert np.all(np.isfinite(P))
     assert np.isfinite(_stable(model.loss, X, y))
@@ -293,8 +299,19 @@ def test_softmax_regression_on_digits():
     Xtr, Xva, Xte = data.standardize(Xtr, Xva, Xte)
     model = SoftmaxRegression(10)
     start = time.perf_counter()
-    history = fit(model, Xtr, ytr, optim.GD(0.1), epochs=30, batch_size=32, rng=0,
-                  X_val=Xva, y_val=yva, patience=5, metric=_accuracy)
+    history = fit(
+        model,
+        Xtr,
+        ytr,
+        optim.GD(0.1),
+        epochs=30,
+        batch_size=32,
+        rng=0,
+        X_val=Xva,
+        y_val=yva,
+        patience=5,
+        metric=_accuracy,
+    )
     seconds = time.perf_counter() - start
     acc = _accuracy(yte, model.predict(Xte))
     assert acc >= 0.95, f"test accuracy {acc:.4f}"
@@ -307,7 +324,7 @@ def test_fit_history_without_validation():
     X, y = _regression()
     model = LinearRegression()
     history = fit(model, X, y, optim.GD(0.1), epochs=7)
-    assert len(history["train_loss"]) == 8                        # before training + 7 epochs
+    assert len(history["train_loss"]) == 8  # before training + 7 epochs
     assert history["val_loss"] == [] and history["best_epoch"] is None
     assert "val_metric" not in history
     assert history["train_loss"][-1] == pytest.approx(model.loss(X, y))
@@ -316,8 +333,18 @@ def test_fit_history_without_validation():
 def test_fit_history_lengths_with_validation_and_metric():
     X, y = data.make_blobs(40, num_classes=3, rng=0)
     (Xtr, ytr), (Xva, yva) = data.split(X, y, fractions=(0.7, 0.3), rng=0)
-    history = fit(SoftmaxRegression(3), Xtr, ytr, optim.Adam(0.05), epochs=12, batch_size=10, rng=0,
-                  X_val=Xva, y_val=yva, metric=_accuracy)
+    history = fit(
+        SoftmaxRegression(3),
+        Xtr,
+        ytr,
+        optim.Adam(0.05),
+        epochs=12,
+        batch_size=10,
+        rng=0,
+        X_val=Xva,
+        y_val=yva,
+        metric=_accuracy,
+    )
     assert len(history["train_loss"]) == len(history["val_loss"]) == len(history["val_metric"]) == 13
     assert history["val_loss"][history["best_epoch"]] == min(history["val_loss"])
     assert history["val_metric"][-1] > 0.9
@@ -351,11 +378,11 @@ def test_early_stopping_restores_the_best_epoch(patience):
     best, val = history["best_epoch"], history["val_loss"]
     assert 0 < best < 50
     epochs_run = len(val) - 1
-    assert epochs_run == best + patience                               # stopped as soon as allowed
+    assert epochs_run == best + patience  # stopped as soon as allowed
     assert len(history["train_loss"]) == len(val) == len(opt.trace) + 1
-    assert val[best] == min(val) and all(v >= val[best] for v in val[best + 1:])
-    assert model.params["w"] is w_ref                                  # restored in place
-    for k in ("w", "b"):                                               # the parameters of epoch `best`
+    assert val[best] == min(val) and all(v >= val[best] for v in val[best + 1 :])
+    assert model.params["w"] is w_ref  # restored in place
+    for k in ("w", "b"):  # the parameters of epoch `best`
         np.testing.assert_array_equal(model.params[k], opt.trace[best - 1][k])
     assert model.data_loss(Xv, yv) == val[best]
 
@@ -403,10 +430,18 @@ def test_fit_continues_from_the_current_parameters():
     assert h2["train_loss"][0] == h1["train_loss"][-1]
 
 
-@pytest.mark.parametrize("make_opt", [
-    lambda: optim.GD(0.5), lambda: optim.Momentum(0.1), lambda: optim.AdaGrad(0.5),
-    lambda: optim.AdaDelta(), lambda: optim.RMSprop(0.05), lambda: optim.Adam(0.05),
-], ids=["GD", "Momentum", "AdaGrad", "AdaDelta", "RMSprop", "Adam"])
+@pytest.mark.parametrize(
+    "make_opt",
+    [
+        lambda: optim.GD(0.5),
+        lambda: optim.Momentum(0.1),
+        lambda: optim.AdaGrad(0.5),
+        lambda: optim.AdaDelta(),
+        lambda: optim.RMSprop(0.05),
+        lambda: optim.Adam(0.05),
+    ],
+    ids=["GD", "Momentum", "AdaGrad", "AdaDelta", "RMSprop", "Adam"],
+)
 def test_every_optimizer_trains_the_models(make_opt):
     X, y = data.make_blobs(40, num_classes=2, rng=2)
     model = LogisticRegression()
@@ -432,8 +467,11 @@ def test_errors_for_bad_shapes():
         fit(model, np.ones((5, 2)), np.ones(5), optim.GD(0.1), 1, X_val=np.ones((3, 2)), y_val=np.ones(2))
 
 
-@pytest.mark.parametrize("model", [LinearRegression(), LogisticRegression(), SoftmaxRegression(3)],
-                         ids=["linear", "logistic", "softmax"])
+@pytest.mark.parametrize(
+    "model",
+    [LinearRegression(), LogisticRegression(), SoftmaxRegression(3)],
+    ids=["linear", "logistic", "softmax"],
+)
 def test_predict_before_fit_or_init(model):
     with pytest.raises(ValueError, match=r"fit\(...\) or init\(D\)"):
         model.predict(np.ones((2, 3)))
@@ -453,7 +491,7 @@ def test_errors_for_bad_labels():
         fit(LogisticRegression(), X, [0, 1, 2, 1], optim.GD(0.1), 1)
     with pytest.raises(ValueError, match="non-integer"):
         SoftmaxRegression(3).loss(X, [0, 1.5, 2, 1])
-    assert np.isfinite(LogisticRegression().loss(X, [True, False, 1.0, 0]))   # bools/whole floats ok
+    assert np.isfinite(LogisticRegression().loss(X, [True, False, 1.0, 0]))  # bools/whole floats ok
 
 
 def test_errors_for_bad_arguments():

@@ -1,5 +1,6 @@
 """Tests for nndl.losses (draft 3.1.1): values against scalar formulas, gradients against finite
 differences, reductions, numerical stability for logits up to ±1e4, and input errors."""
+
 import math
 import re
 import warnings
@@ -50,14 +51,21 @@ def problem(name, rng, n=7, c=4):
     if name == "cross_entropy":
         return L.cross_entropy, L.cross_entropy_grad, _labels(rng, n, c), _probs(rng, n, c)
     if name == "cross_entropy_onehot":
-        return (L.cross_entropy, L.cross_entropy_grad, L.one_hot(_labels(rng, n, c), c),
-                _probs(rng, n, c))
+        return (L.cross_entropy, L.cross_entropy_grad, L.one_hot(_labels(rng, n, c), c), _probs(rng, n, c))
     if name == "softmax_cross_entropy":
-        return (L.softmax_cross_entropy, L.softmax_cross_entropy_grad, _labels(rng, n, c),
-                rng.normal(scale=3.0, size=(n, c)))
+        return (
+            L.softmax_cross_entropy,
+            L.softmax_cross_entropy_grad,
+            _labels(rng, n, c),
+            rng.normal(scale=3.0, size=(n, c)),
+        )
     if name == "logistic_cross_entropy":
-        return (L.logistic_cross_entropy, L.logistic_cross_entropy_grad, rng.integers(0, 2, n),
-                rng.normal(scale=3.0, size=n))
+        return (
+            L.logistic_cross_entropy,
+            L.logistic_cross_entropy_grad,
+            rng.integers(0, 2, n),
+            rng.normal(scale=3.0, size=n),
+        )
     if name == "hinge":
         y = _signs(rng, n)
         return L.hinge, L.hinge_grad, y, _hinge_scores(rng, y)
@@ -66,8 +74,15 @@ def problem(name, rng, n=7, c=4):
     raise KeyError(name)
 
 
-DIFFERENTIABLE = ["squared", "squared_multi", "cross_entropy", "cross_entropy_onehot",
-                  "softmax_cross_entropy", "logistic_cross_entropy", "hinge"]
+DIFFERENTIABLE = [
+    "squared",
+    "squared_multi",
+    "cross_entropy",
+    "cross_entropy_onehot",
+    "softmax_cross_entropy",
+    "logistic_cross_entropy",
+    "hinge",
+]
 ALL = DIFFERENTIABLE + ["zero_one"]
 
 
@@ -82,26 +97,40 @@ def test_values_match_scalar_formulas(seed):
     rng = np.random.default_rng(seed)
     n, c = 9, 4
     y, yp = _labels(rng, n, c), _labels(rng, n, c)
-    np.testing.assert_array_equal(L.zero_one(y, yp, "none"),                       # (3.8)
-                                  [1.0 if a != b else 0.0 for a, b in zip(y, yp)])
+    np.testing.assert_array_equal(
+        L.zero_one(y, yp, "none"),  # (3.8)
+        [1.0 if a != b else 0.0 for a, b in zip(y, yp)],
+    )
     t, f = rng.normal(size=(n, 3)), rng.normal(size=(n, 3))
-    np.testing.assert_allclose(L.squared(t, f, "none"),                              # (3.9)
-                               [sum((a - b) ** 2 for a, b in zip(r, s)) for r, s in zip(t, f)],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        L.squared(t, f, "none"),  # (3.9)
+        [sum((a - b) ** 2 for a, b in zip(r, s)) for r, s in zip(t, f)],
+        rtol=1e-13,
+    )
     p = _probs(rng, n, c)
-    np.testing.assert_allclose(L.cross_entropy(y, p, "none"),                        # (3.11)
-                               [-math.log(p[i, y[i]]) for i in range(n)], rtol=1e-13)
+    np.testing.assert_allclose(
+        L.cross_entropy(y, p, "none"),  # (3.11)
+        [-math.log(p[i, y[i]]) for i in range(n)],
+        rtol=1e-13,
+    )
     z = rng.normal(scale=3.0, size=(n, c))
-    np.testing.assert_allclose(L.softmax_cross_entropy(y, z, "none"),
-                               [-math.log(math.exp(z[i, y[i]]) / sum(math.exp(v) for v in z[i]))
-                                for i in range(n)], rtol=1e-12)
+    np.testing.assert_allclose(
+        L.softmax_cross_entropy(y, z, "none"),
+        [-math.log(math.exp(z[i, y[i]]) / sum(math.exp(v) for v in z[i])) for i in range(n)],
+        rtol=1e-12,
+    )
     b, s = rng.integers(0, 2, n), rng.normal(scale=3.0, size=n)
-    np.testing.assert_allclose(L.logistic_cross_entropy(b, s, "none"),               # (3.45)
-                               [-(yi * math.log(_sigma(v)) + (1 - yi) * math.log(1 - _sigma(v)))
-                                for yi, v in zip(b, s)], rtol=1e-12)
+    np.testing.assert_allclose(
+        L.logistic_cross_entropy(b, s, "none"),  # (3.45)
+        [-(yi * math.log(_sigma(v)) + (1 - yi) * math.log(1 - _sigma(v))) for yi, v in zip(b, s)],
+        rtol=1e-12,
+    )
     sg = _signs(rng, n)
-    np.testing.assert_allclose(L.hinge(sg, s, "none"),                               # (3.13)
-                               [max(0.0, 1.0 - yi * v) for yi, v in zip(sg, s)], rtol=1e-15)
+    np.testing.assert_allclose(
+        L.hinge(sg, s, "none"),  # (3.13)
+        [max(0.0, 1.0 - yi * v) for yi, v in zip(sg, s)],
+        rtol=1e-15,
+    )
 
 
 def test_one_hot_matches_identity_rows():
@@ -119,8 +148,9 @@ def test_label_and_one_hot_targets_agree(seed):
     Y = np.eye(3)[y]
     np.testing.assert_allclose(L.cross_entropy(Y, p, "none"), L.cross_entropy(y, p, "none"), rtol=1e-14)
     np.testing.assert_allclose(L.cross_entropy_grad(Y, p), L.cross_entropy_grad(y, p), rtol=1e-14)
-    np.testing.assert_allclose(L.softmax_cross_entropy(Y, z, "none"),
-                               L.softmax_cross_entropy(y, z, "none"), rtol=1e-14)
+    np.testing.assert_allclose(
+        L.softmax_cross_entropy(Y, z, "none"), L.softmax_cross_entropy(y, z, "none"), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -129,8 +159,9 @@ def test_softmax_cross_entropy_equals_cross_entropy_of_softmax(seed):
     rng = np.random.default_rng(seed)
     y, z = _labels(rng, 8, 5), rng.normal(scale=4.0, size=(8, 5))
     for reduction in L.REDUCTIONS:
-        np.testing.assert_allclose(L.softmax_cross_entropy(y, z, reduction),
-                                   L.cross_entropy(y, F.softmax(z), reduction), rtol=1e-12)
+        np.testing.assert_allclose(
+            L.softmax_cross_entropy(y, z, reduction), L.cross_entropy(y, F.softmax(z), reduction), rtol=1e-12
+        )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -139,10 +170,18 @@ def test_logistic_cross_entropy_is_two_class_softmax_cross_entropy(seed):
     rng = np.random.default_rng(seed)
     y, z = rng.integers(0, 2, 10), rng.normal(scale=5.0, size=10)
     pair = np.stack([np.zeros_like(z), z], axis=1)
-    np.testing.assert_allclose(L.logistic_cross_entropy(y, z, "none"),
-                               L.softmax_cross_entropy(y, pair, "none"), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(L.logistic_cross_entropy_grad(y, z),
-                               L.softmax_cross_entropy_grad(y, pair)[:, 1], rtol=1e-12, atol=1e-17)
+    np.testing.assert_allclose(
+        L.logistic_cross_entropy(y, z, "none"),
+        L.softmax_cross_entropy(y, pair, "none"),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    np.testing.assert_allclose(
+        L.logistic_cross_entropy_grad(y, z),
+        L.softmax_cross_entropy_grad(y, pair)[:, 1],
+        rtol=1e-12,
+        atol=1e-17,
+    )
 
 
 def test_zero_one_mean_is_error_rate_and_draft_case_table_is_swapped():
@@ -228,8 +267,9 @@ def test_logistic_cross_entropy_is_stable_and_accurate():
     tiny = math.log1p(math.exp(-40.0))  # the exact loss of a confident correct answer
     np.testing.assert_allclose(per, [0.0, 0.0, BIG, BIG, tiny, tiny], rtol=1e-14)
     g = _stable(L.logistic_cross_entropy_grad, y, z)
-    np.testing.assert_allclose(g, np.array([0, 0, 1, -1, -_sigma(-40.0), _sigma(-40.0)]) / 6,
-                               rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        g, np.array([0, 0, 1, -1, -_sigma(-40.0), _sigma(-40.0)]) / 6, rtol=1e-12, atol=1e-300
+    )
 
 
 def test_cross_entropy_with_zero_probability_is_finite_and_silent():
@@ -249,8 +289,7 @@ def test_hinge_is_stable_for_huge_scores():
     np.testing.assert_array_equal(per, [0.0, 0.0, 1 + BIG, 1 + BIG])
 
 
-@pytest.mark.parametrize("name", ["softmax_cross_entropy", "logistic_cross_entropy", "hinge",
-                                  "squared"])
+@pytest.mark.parametrize("name", ["softmax_cross_entropy", "logistic_cross_entropy", "hinge", "squared"])
 def test_float32_stays_float32(name):
     rng = np.random.default_rng(0)
     loss, grad, y, pred = problem(name, rng)
@@ -281,8 +320,9 @@ def test_length_mismatch_names_both_shapes():
         L.zero_one([0, 1, 2], [0, 1])
 
 
-@pytest.mark.parametrize("fn", [L.cross_entropy, L.cross_entropy_grad, L.softmax_cross_entropy,
-                                L.softmax_cross_entropy_grad])
+@pytest.mark.parametrize(
+    "fn", [L.cross_entropy, L.cross_entropy_grad, L.softmax_cross_entropy, L.softmax_cross_entropy_grad]
+)
 def test_labels_out_of_range_for_c_classes(fn):
     pred = np.full((3, 3), 1 / 3)
     with pytest.raises(ValueError, match=r"label 3.*C = 3.*0\.\.2"):

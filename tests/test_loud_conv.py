@@ -1,6 +1,7 @@
 """nndl.conv fails loudly (issue 13): no aliased results, checked entry points, empty batches,
 float dtypes only, and Dense's dtype promotion.  Random geometries with N = 0..3 (hypothesis)
 are in test_conv.py."""
+
 import numpy as np
 import pytest
 
@@ -23,6 +24,7 @@ def _layer_runner(make, x_shape, same_layer):
         y = layer.forward(rng.normal(size=x_shape))
         dx = layer.backward(rng.normal(size=y.shape))
         return (y, dx, *layer.grads.values())
+
     return run
 
 
@@ -36,17 +38,24 @@ def _seq_runner(rng):
 def _draft_runner(rng):
     X, delta = rng.normal(size=(6, 6)), rng.normal(size=(4, 4))
     Wn, dn = rng.normal(size=(2, 3, 3, 3)), rng.normal(size=(2, 4, 4))
-    return (conv.draft_filter_grad_622(X, delta, 3, 3), conv.draft_filter_grad_623(X, delta, 3, 3),
-            conv.draft_filter_grad_624(X, delta),
-            conv.draft_conv_delta_621(rng.normal(size=(8, 8)), delta, 0.5),
-            conv.draft_pool_delta_629(rng.normal(size=(6, 6)), dn, Wn, k=1))
+    return (
+        conv.draft_filter_grad_622(X, delta, 3, 3),
+        conv.draft_filter_grad_623(X, delta, 3, 3),
+        conv.draft_filter_grad_624(X, delta),
+        conv.draft_conv_delta_621(rng.normal(size=(8, 8)), delta, 0.5),
+        conv.draft_pool_delta_629(rng.normal(size=(6, 6)), dn, Wn, k=1),
+    )
 
 
 def _pool_backward_runner(rng):
     x = rng.normal(size=(2, 3, 6, 6))
     dy = rng.normal(size=(2, 3, 3, 3))
-    return (conv.max_pool2d_backward(dy, x, conv.max_pool2d(x)), conv.avg_pool2d_backward(dy, x.shape),
-            conv.max_pool2d_backward_reference(dy, x), conv.avg_pool2d_backward_reference(dy, x.shape))
+    return (
+        conv.max_pool2d_backward(dy, x, conv.max_pool2d(x)),
+        conv.avg_pool2d_backward(dy, x.shape),
+        conv.max_pool2d_backward_reference(dy, x),
+        conv.avg_pool2d_backward_reference(dy, x.shape),
+    )
 
 
 def _kernel(fn, *shapes, **kw):
@@ -64,12 +73,15 @@ ALIAS_CASES = {
     "correlate2d_reference": _kernel(conv.correlate2d_reference, (2, 3, 5, 5), (3, 3, 2, 2)),
     "correlate2d_backward-1x1": _pair(conv.correlate2d_backward, (2, 3, 5, 5), (2, 3, 5, 5), (3, 3, 1, 1)),
     "correlate2d_backward-3x3": _pair(conv.correlate2d_backward, (2, 4, 4, 4), (2, 3, 6, 6), (4, 3, 3, 3)),
-    "correlate2d_backward-pad": _pair(conv.correlate2d_backward, (2, 4, 6, 6), (2, 3, 6, 6), (4, 3, 3, 3),
-                                      padding=1),
-    "correlate2d_backward-stride": _pair(conv.correlate2d_backward, (2, 4, 3, 3), (2, 3, 7, 7),
-                                         (4, 3, 3, 3), stride=2),
-    "correlate2d_backward_reference": _pair(conv.correlate2d_backward_reference, (2, 4, 4, 4),
-                                            (2, 3, 6, 6), (4, 3, 3, 3)),
+    "correlate2d_backward-pad": _pair(
+        conv.correlate2d_backward, (2, 4, 6, 6), (2, 3, 6, 6), (4, 3, 3, 3), padding=1
+    ),
+    "correlate2d_backward-stride": _pair(
+        conv.correlate2d_backward, (2, 4, 3, 3), (2, 3, 7, 7), (4, 3, 3, 3), stride=2
+    ),
+    "correlate2d_backward_reference": _pair(
+        conv.correlate2d_backward_reference, (2, 4, 4, 4), (2, 3, 6, 6), (4, 3, 3, 3)
+    ),
     "convolve2d-valid": _kernel(conv.convolve2d, (2, 3, 6, 6), (4, 3, 3, 3)),
     "convolve2d-full": _kernel(conv.convolve2d, (2, 3, 6, 6), (4, 3, 3, 3), mode="full"),
     "convolve2d_reference": _kernel(conv.convolve2d_reference, (1, 2, 4, 4), (2, 2, 2, 2)),
@@ -132,7 +144,7 @@ def test_sequential_output_grads_with_two_1x1_convs():
     x = _rng(3).normal(size=(2, 2, 4, 4))
     a0 = c0.forward(x)
     dy = _rng(4).normal(size=a0.shape)
-    want = np.einsum("kc,nkhw->nchw", c1.params["W"][:, :, 0, 0], dy)    # Wᵀ δ at every pixel
+    want = np.einsum("kc,nkhw->nchw", c1.params["W"][:, :, 0, 0], dy)  # Wᵀ δ at every pixel
     net.forward(x)
     net.backward(dy)
     np.testing.assert_allclose(net.output_grads[0], want, atol=1e-12)
@@ -141,7 +153,7 @@ def test_sequential_output_grads_with_two_1x1_convs():
 # ----------------------------------------------------------------------- checked entry points
 X4, W4 = np.ones((2, 3, 8, 8)), np.ones((4, 3, 3, 3))
 DY4 = np.ones((2, 4, 6, 6))
-P4 = np.ones((2, 3, 4, 4))                      # pooled X4 (size 2)
+P4 = np.ones((2, 3, 4, 4))  # pooled X4 (size 2)
 BAD = [  # (call, exception, message pattern)
     (lambda: conv.output_size(5, 7), ValueError, "larger"),
     (lambda: conv.output_size(5, 3, 0), ValueError, "stride must be >= 1"),
@@ -179,8 +191,11 @@ BAD = [  # (call, exception, message pattern)
     (lambda: conv.avg_pool2d_backward(P4, X4.shape, 0), ValueError, "size"),
     (lambda: conv.avg_pool2d_backward(P4, X4.shape, 2, np.int64), TypeError, "dtype"),
     (lambda: conv.max_pool2d_backward_reference(np.ones((2, 3, 4, 3)), X4), ValueError, r"\(2, 3, 4, 4\)"),
-    (lambda: conv.avg_pool2d_backward_reference(np.ones((2, 3, 4, 3)), X4.shape), ValueError,
-     r"\(2, 3, 4, 4\)"),
+    (
+        lambda: conv.avg_pool2d_backward_reference(np.ones((2, 3, 4, 3)), X4.shape),
+        ValueError,
+        r"\(2, 3, 4, 4\)",
+    ),
     (lambda: conv.correlate2d(X4, np.ones((4, 3, 0, 3))), ValueError, r"\(K, C, kh, kw\)"),
     (lambda: conv.correlate2d(np.ones((2, 3, 0, 8)), W4), ValueError, r"\(N, C, H, W\)"),
     (lambda: conv.correlate2d(np.ones((8, 8)), W4), ValueError, r"\(H, W\)"),
@@ -192,8 +207,11 @@ BAD = [  # (call, exception, message pattern)
     (lambda: conv.correlate2d_backward(DY4, X4, np.ones((4, 2, 3, 3))), ValueError, "C = 3"),
     (lambda: conv.correlate2d_backward(DY4, X4, np.ones((4, 3, 9, 9))), ValueError, "larger"),
     (lambda: conv.correlate2d_backward(DY4, X4.astype(complex), W4), TypeError, "x"),
-    (lambda: conv.correlate2d_backward_reference(np.ones((2, 4, 6, 5)), X4, W4), ValueError,
-     r"\(2, 4, 6, 6\)"),
+    (
+        lambda: conv.correlate2d_backward_reference(np.ones((2, 4, 6, 5)), X4, W4),
+        ValueError,
+        r"\(2, 4, 6, 6\)",
+    ),
     (lambda: conv.correlate2d_backward_reference(DY4, [[1.0]], W4), ValueError, r"\(N, C, H, W\)"),
     (lambda: conv.correlate2d_backward_reference(DY4, X4, W4, stride=0), ValueError, "stride"),
     (lambda: conv.convolve2d(np.ones((6, 6)), np.ones((1, 1, 2, 2))), ValueError, r"\(H, W\)"),
@@ -211,16 +229,33 @@ BAD = [  # (call, exception, message pattern)
     (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((4, 4)), 1.0), ValueError, r"\(3, 3\)"),
     (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), 1.0, 0), ValueError, "size"),
     (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), "a"), TypeError, "w_next"),
-    (lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3))), ValueError,
-     r"W_next .*\(Q, P, u, v\)"),
-    (lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((3, 3, 3, 3))),
-     ValueError, "Q = 2"),
-    (lambda: conv.draft_pool_delta_629(np.ones((5, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3))),
-     ValueError, r"\(6, 6\)"),
-    (lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), k=3),
-     ValueError, "k"),
-    (lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)),
-                                       table=np.ones((2, 3))), ValueError, r"table .*\(3, 2\)"),
+    (
+        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3))),
+        ValueError,
+        r"W_next .*\(Q, P, u, v\)",
+    ),
+    (
+        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((3, 3, 3, 3))),
+        ValueError,
+        "Q = 2",
+    ),
+    (
+        lambda: conv.draft_pool_delta_629(np.ones((5, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3))),
+        ValueError,
+        r"\(6, 6\)",
+    ),
+    (
+        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), k=3),
+        ValueError,
+        "k",
+    ),
+    (
+        lambda: conv.draft_pool_delta_629(
+            np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), table=np.ones((2, 3))
+        ),
+        ValueError,
+        r"table .*\(3, 2\)",
+    ),
     (lambda: conv.draft_subsampling_grads_630(np.ones((6, 6)), np.ones((2, 2))), ValueError, r"\(3, 3\)"),
     (lambda: conv.draft_subsampling_grads_630(np.ones((6, 6)), np.ones((3, 3)), 0), ValueError, "size"),
     (lambda: conv.Conv2D(1, 2, 3, dtype=np.int32), TypeError, "dtype"),
@@ -242,10 +277,13 @@ def test_public_entry_points_reject_bad_input(k):
         call()
 
 
-@pytest.mark.parametrize("make,x_shape,dy_shape", [
-    (lambda: conv.Flatten(), (2, 3, 4, 4), (2, 47)),
-    (lambda: conv.Reshape((3, 4, 4)), (2, 48), (2, 3, 4, 5)),
-])
+@pytest.mark.parametrize(
+    "make,x_shape,dy_shape",
+    [
+        (lambda: conv.Flatten(), (2, 3, 4, 4), (2, 47)),
+        (lambda: conv.Reshape((3, 4, 4)), (2, 48), (2, 3, 4, 5)),
+    ],
+)
 def test_shape_layers_check_dy(make, x_shape, dy_shape):
     layer = make()
     layer.forward(np.ones(x_shape))
@@ -265,20 +303,24 @@ def test_pooling_accepts_integer_and_list_images():
     np.testing.assert_allclose(conv.avg_pool2d(img.tolist()), want)
     assert conv.avg_pool2d(img).dtype == np.float64
     np.testing.assert_array_equal(conv.max_pool2d(img), img[:, :, 1::2, 1::2])
-    np.testing.assert_array_equal(conv.max_pool2d_backward(np.ones((2, 1, 2, 2), int), img,
-                                                           conv.max_pool2d(img)).sum(), 8)
+    np.testing.assert_array_equal(
+        conv.max_pool2d_backward(np.ones((2, 1, 2, 2), int), img, conv.max_pool2d(img)).sum(), 8
+    )
     assert conv.AvgPool2D(2).forward(img).dtype == np.float64
 
 
 # ---------------------------------------------------------------------------- empty batches
-@pytest.mark.parametrize("make,shape", [
-    (lambda: conv.Conv2D(3, 4, 3, rng=0), (0, 3, 7, 7)),
-    (lambda: conv.Conv2D(3, 4, 3, stride=2, padding=1, rng=0), (0, 3, 7, 7)),
-    (lambda: conv.MaxPool2D(2), (0, 3, 7, 7)),
-    (lambda: conv.AvgPool2D(2), (0, 3, 7, 7)),
-    (lambda: conv.Subsampling(3), (0, 3, 7, 7)),
-    (lambda: conv.LeNet5(rng=0), (0, 1024)),
-])
+@pytest.mark.parametrize(
+    "make,shape",
+    [
+        (lambda: conv.Conv2D(3, 4, 3, rng=0), (0, 3, 7, 7)),
+        (lambda: conv.Conv2D(3, 4, 3, stride=2, padding=1, rng=0), (0, 3, 7, 7)),
+        (lambda: conv.MaxPool2D(2), (0, 3, 7, 7)),
+        (lambda: conv.AvgPool2D(2), (0, 3, 7, 7)),
+        (lambda: conv.Subsampling(3), (0, 3, 7, 7)),
+        (lambda: conv.LeNet5(rng=0), (0, 1024)),
+    ],
+)
 def test_empty_batch_gives_empty_results_and_zero_grads(make, shape):
     layer = make()
     y = layer.forward(np.ones(shape))
@@ -300,11 +342,15 @@ def test_dense_promotes_as_assumed():
 
 @pytest.mark.parametrize("layer_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("make", [
-    lambda dt: conv.Conv2D(2, 3, 3, rng=0, dtype=dt),
-    lambda dt: conv.Conv2D(2, 3, 1, padding=1, rng=0, dtype=dt),
-    lambda dt: conv.Subsampling(2, dtype=dt),
-], ids=["conv", "conv-1x1-pad", "subsampling"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda dt: conv.Conv2D(2, 3, 3, rng=0, dtype=dt),
+        lambda dt: conv.Conv2D(2, 3, 1, padding=1, rng=0, dtype=dt),
+        lambda dt: conv.Subsampling(2, dtype=dt),
+    ],
+    ids=["conv", "conv-1x1-pad", "subsampling"],
+)
 def test_layer_dtype_is_the_promoted_dtype_like_dense(make, layer_dtype, x_dtype):
     layer = make(layer_dtype)
     want = np.result_type(layer_dtype, x_dtype)
@@ -335,14 +381,20 @@ def test_float32_conv_keeps_float32_for_float32_dy_and_promotes_for_float64_dy()
     layer = conv.Conv2D(2, 3, 3, rng=0, dtype=np.float32)
     y = layer.forward(np.ones((1, 2, 5, 5), np.float32))
     assert layer.backward(np.ones(y.shape, np.float32)).dtype == np.float32
-    assert layer.backward(np.ones(y.shape, np.float64)).dtype == np.float64     # as Dense: dy @ W
+    assert layer.backward(np.ones(y.shape, np.float64)).dtype == np.float64  # as Dense: dy @ W
 
 
 # ------------------------------------------------------------------------ non-finite values
-@pytest.mark.parametrize("make", [
-    lambda: conv.Conv2D(2, 3, 3, rng=0), lambda: conv.Conv2D(2, 3, 3, padding=1, stride=2, rng=0),
-    lambda: conv.MaxPool2D(2), lambda: conv.AvgPool2D(2), lambda: conv.Subsampling(2),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: conv.Conv2D(2, 3, 3, rng=0),
+        lambda: conv.Conv2D(2, 3, 3, padding=1, stride=2, rng=0),
+        lambda: conv.MaxPool2D(2),
+        lambda: conv.AvgPool2D(2),
+        lambda: conv.Subsampling(2),
+    ],
+)
 def test_nan_input_is_not_swallowed(make):
     """Layers do not scan every batch for NaN (the training loop rejects non-finite data), but
     a NaN input never vanishes silently: it reaches the output."""

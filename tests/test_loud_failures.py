@@ -2,6 +2,7 @@
 
 Each test names the class of failure it covers; each failed (or would have failed) before the fix.
 """
+
 import copy
 import re
 import warnings
@@ -12,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nndl import data, functions as F, gradcheck, linear, losses, metrics, nn, optim, perceptron
+from nndl import data, gradcheck, linear, losses, metrics, nn, optim, perceptron
+from nndl import functions as F
 from nndl._validation import TrainingDiverged, as_label_array
 
 
@@ -31,11 +33,11 @@ def test_numerical_gradient_and_jacobian_for_any_memory_layout(layout):
     A = rng.normal(size=(3, 4)) if layout != "transposed view" else rng.normal(size=(4, 3))
     x = _layouts(W)[layout]
     assert not x.flags.c_contiguous
-    f = lambda V: float(np.sum(A * V) ** 2)                        # noqa: E731
+    f = lambda V: float(np.sum(A * V) ** 2)  # noqa: E731
     expected = 2 * np.sum(A * x) * A
     assert gradcheck.relative_error(gradcheck.numerical_gradient(f, x), expected) < 1e-8
     jac = gradcheck.numerical_jacobian(lambda V: np.tanh(A * V), x)
-    diag = (A * (1 - np.tanh(A * x) ** 2)).reshape(-1)            # row-major order of x's entries
+    diag = (A * (1 - np.tanh(A * x) ** 2)).reshape(-1)  # row-major order of x's entries
     assert gradcheck.relative_error(jac, np.diag(diag)) < 1e-8
 
 
@@ -61,31 +63,35 @@ def test_gradient_check_works_on_a_float32_model_and_leaves_it_untouched():
 # ---------------------------------------------------------------- 6. precision of log-softmax
 def test_log_softmax_of_tied_huge_logits_is_minus_log_2():
     np.testing.assert_allclose(F.log_softmax(np.array([1e16, 1e16])), -np.log(2), rtol=1e-15)
-    np.testing.assert_allclose(losses.softmax_cross_entropy([0], [[1e16, 1e16]]), np.log(2),
-                               rtol=1e-15)
+    np.testing.assert_allclose(losses.softmax_cross_entropy([0], [[1e16, 1e16]]), np.log(2), rtol=1e-15)
 
 
 @pytest.mark.parametrize("shift", [1e4, -1e4])
 def test_float32_cross_entropy_keeps_small_losses_at_large_logits(shift):
     z = np.array([[shift, shift - 8.0]], dtype=np.float32)
-    expected = np.log1p(np.exp(-8.0))          # 3.35e-4; x − logsumexp(x) gave 0 in float32
+    expected = np.log1p(np.exp(-8.0))  # 3.35e-4; x − logsumexp(x) gave 0 in float32
     got = losses.softmax_cross_entropy([0], z)
     assert got.dtype == np.float32
     # log(1 + 3.35e-4) in float32: relative error up to eps32 / 3.35e-4 = 3.6e-4
     np.testing.assert_allclose(got, expected, rtol=4e-4)
     np.testing.assert_allclose(nn.SoftmaxCrossEntropy().forward(z, [0]), expected, rtol=4e-4)
     model = linear.SoftmaxRegression(2).init(1)
-    model.params["b"][...] = [shift, shift - 8.0]                  # float64 here: also exact
+    model.params["b"][...] = [shift, shift - 8.0]  # float64 here: also exact
     np.testing.assert_allclose(model.data_loss(np.zeros((1, 1)), [0]), expected, rtol=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 5)),
-                  elements=st.floats(-1e300, 1e300, allow_nan=False)),
-       st.sampled_from([np.float64, np.float32]))
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 5)),
+        elements=st.floats(-1e300, 1e300, allow_nan=False),
+    ),
+    st.sampled_from([np.float64, np.float32]),
+)
 def test_log_softmax_is_stable_for_any_finite_logits(z, dtype):
     """No warning, no NaN, never positive; exp of it sums to 1; consistent with logsumexp."""
-    if dtype == np.float32:      # so that the mean of up to 4 losses of 2e37 still fits
+    if dtype == np.float32:  # so that the mean of up to 4 losses of 2e37 still fits
         z = np.clip(z, -1e37, 1e37).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -97,7 +103,7 @@ def test_log_softmax_is_stable_for_any_finite_logits(z, dtype):
     assert np.all(np.isfinite(lse)) and np.isfinite(ce)
     np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(p, np.exp(logp), rtol=1e-4, atol=1e-6)
-    assert np.all(logp.max(axis=1) >= -np.log(z.shape[1]) - 1e-5)   # the top class has p >= 1/C
+    assert np.all(logp.max(axis=1) >= -np.log(z.shape[1]) - 1e-5)  # the top class has p >= 1/C
 
 
 # ------------------------------------------------------------------- 5. misleading messages
@@ -157,11 +163,9 @@ def test_training_loops_reject_non_finite_data_naming_argument_and_row(bad):
     with pytest.raises(ValueError, match=rf"^X_val must be finite; {row}"):
         linear.fit(linear.LogisticRegression(), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
     with pytest.raises(ValueError, match=rf"^y must be finite; found {re.escape(str(bad))} at index 3"):
-        linear.fit(linear.LinearRegression(), Xok, np.where(np.arange(6) == 3, bad, 1.0),
-                   optim.GD(0.1), 1)
-    with pytest.raises(ValueError, match=rf"^y must be finite"):
-        linear.fit(linear.SoftmaxRegression(2), Xok, np.where(np.arange(6) == 3, bad, 1.0),
-                   optim.GD(0.1), 1)
+        linear.fit(linear.LinearRegression(), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
+    with pytest.raises(ValueError, match=r"^y must be finite"):
+        linear.fit(linear.SoftmaxRegression(2), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
 
 
 @pytest.mark.parametrize("bad", BAD)
@@ -174,7 +178,7 @@ def test_losses_metrics_predict_and_standardize_reject_non_finite(bad):
     with pytest.raises(ValueError, match=rf"^logits must be finite; {row}"):
         losses.softmax_cross_entropy(y, Z)
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
-        nn.mlp([2, 2]).predict(Z)                  # a NaN row used to be predicted as class 0
+        nn.mlp([2, 2]).predict(Z)  # a NaN row used to be predicted as class 0
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
         nn.mlp([2, 2]).predict_proba(Z)
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
@@ -200,7 +204,7 @@ def test_predict_of_a_model_with_nan_parameters_raises():
 
 def test_resize_bilinear_rejects_a_nan_pixel_and_bad_sizes():
     img = np.zeros((2, 8, 8))
-    img[1, 3, 4] = np.nan                          # used to turn the whole image into NaN
+    img[1, 3, 4] = np.nan  # used to turn the whole image into NaN
     with pytest.raises(ValueError, match=r"^images must be finite; found nan at row 1 \(index \(1, 3, 4\)\)"):
         data.resize_bilinear(img, 4)
     with pytest.raises(TypeError, match="size must be an integer"):
@@ -212,21 +216,31 @@ def test_resize_bilinear_rejects_a_nan_pixel_and_bad_sizes():
 
 
 @pytest.mark.parametrize("bad", BAD)
-@pytest.mark.parametrize("cls, kw", [(optim.GD, {"lr": 0.1}), (optim.Momentum, {"lr": 0.1}),
-                                     (optim.AdaGrad, {"lr": 0.1}), (optim.AdaDelta, {}),
-                                     (optim.RMSprop, {"lr": 0.1}), (optim.Adam, {})])
+@pytest.mark.parametrize(
+    "cls, kw",
+    [
+        (optim.GD, {"lr": 0.1}),
+        (optim.Momentum, {"lr": 0.1}),
+        (optim.AdaGrad, {"lr": 0.1}),
+        (optim.AdaDelta, {}),
+        (optim.RMSprop, {"lr": 0.1}),
+        (optim.Adam, {}),
+    ],
+)
 def test_optimizers_refuse_a_non_finite_gradient_and_change_nothing(cls, kw, bad):
     opt = cls(**kw)
     params = {"W": np.ones((2, 2)), "b": np.zeros(2)}
     opt.step(params, {"W": np.ones((2, 2)), "b": np.ones(2)})
     before = copy.deepcopy((params, opt.state))
-    with pytest.raises(ValueError, match=r"^grads\['b'\] holds .* \(not finite\): the step would "
-                                         r"make params\['b'\] NaN"):
+    with pytest.raises(
+        ValueError,
+        match=r"^grads\['b'\] holds .* \(not finite\): the step would "
+        r"make params\['b'\] NaN",
+    ):
         opt.step(params, {"W": np.ones((2, 2)), "b": np.array([0.0, bad])})
     np.testing.assert_array_equal(params["W"], before[0]["W"])
     np.testing.assert_array_equal(params["b"], before[0]["b"])
-    assert all(np.array_equal(opt.state[k][s], before[1][k][s]) for k in opt.state
-               for s in opt.state[k])
+    assert all(np.array_equal(opt.state[k][s], before[1][k][s]) for k in opt.state for s in opt.state[k])
 
 
 # --------------------------------------------------------------------------------- 3. divergence
@@ -241,20 +255,32 @@ def _strict(fn, *args, **kwargs):
 @pytest.mark.parametrize("lr", [3.0, 1e3, 1e300])
 def test_linear_fit_stops_with_training_diverged_and_no_warnings(lr, batch_size):
     X, y, *_ = data.make_linear_regression(40, 3, rng=0)
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at epoch \d+: .*last finite "
-                                               r"loss [0-9.e+]+\)\. Try a smaller learning rate"):
-        _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(lr), 500,
-                batch_size=batch_size, rng=0)
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^training diverged at epoch \d+: .*last finite "
+        r"loss [0-9.e+]+\)\. Try a smaller learning rate",
+    ):
+        _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(lr), 500, batch_size=batch_size, rng=0)
 
 
-@pytest.mark.parametrize("activation, opt", [("relu", optim.GD(1e4)), ("relu", optim.Momentum(1e3)),
-                                             ("relu", optim.GD(1e300)), ("tanh", optim.GD(1e300))],
-                         ids=["relu GD 1e4", "relu momentum 1e3", "relu GD 1e300", "tanh GD 1e300"])
+@pytest.mark.parametrize(
+    "activation, opt",
+    [
+        ("relu", optim.GD(1e4)),
+        ("relu", optim.Momentum(1e3)),
+        ("relu", optim.GD(1e300)),
+        ("tanh", optim.GD(1e300)),
+    ],
+    ids=["relu GD 1e4", "relu momentum 1e3", "relu GD 1e300", "tanh GD 1e300"],
+)
 def test_nn_fit_stops_with_training_diverged_and_no_warnings(activation, opt):
     X, y = data.make_blobs(30, rng=0)
     model = nn.mlp([2, 16, 3], activation, init="he", rng=0)
-    with pytest.raises(TrainingDiverged, match=r"^training diverged at epoch \d+: .*\(last finite "
-                                               r"loss [0-9.e+]+\)\. Try a smaller learning rate"):
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"^training diverged at epoch \d+: .*\(last finite "
+        r"loss [0-9.e+]+\)\. Try a smaller learning rate",
+    ):
         _strict(nn.fit, model, 100 * X, y, opt, 200, batch_size=16, rng=0)
 
 
@@ -275,15 +301,18 @@ def test_minimize_stops_when_the_values_overflow():
 
 
 # -------------------------------------------------------------- 5. epochs: TypeError vs ValueError
-@pytest.mark.parametrize("loop", [
-    lambda e: nn.fit(nn.mlp([2, 2]), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
-    lambda e: linear.fit(linear.LinearRegression(), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
-    lambda e: perceptron.perceptron(np.eye(2), [1, -1], epochs=e),
-    lambda e: perceptron.multiclass_perceptron(np.eye(2), [0, 1], epochs=e),
-    lambda e: perceptron.averaged_perceptron(np.eye(2), [1, -1], epochs=e),
-    lambda e: optim.minimize(lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(0.1), e),
-], ids=["nn.fit", "linear.fit", "perceptron", "multiclass_perceptron", "averaged_perceptron",
-        "minimize"])
+@pytest.mark.parametrize(
+    "loop",
+    [
+        lambda e: nn.fit(nn.mlp([2, 2]), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+        lambda e: linear.fit(linear.LinearRegression(), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+        lambda e: perceptron.perceptron(np.eye(2), [1, -1], epochs=e),
+        lambda e: perceptron.multiclass_perceptron(np.eye(2), [0, 1], epochs=e),
+        lambda e: perceptron.averaged_perceptron(np.eye(2), [1, -1], epochs=e),
+        lambda e: optim.minimize(lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(0.1), e),
+    ],
+    ids=["nn.fit", "linear.fit", "perceptron", "multiclass_perceptron", "averaged_perceptron", "minimize"],
+)
 def test_every_loop_raises_type_error_for_a_float_count_and_value_error_for_a_negative(loop):
     with pytest.raises(TypeError, match="must be an integer, got 2.0"):
         loop(2.0)
@@ -296,8 +325,7 @@ def test_linear_fit_batch_size_and_patience_follow_the_same_policy():
     with pytest.raises(TypeError, match="batch_size must be an integer, got 2.0"):
         linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, batch_size=2.0)
     with pytest.raises(TypeError, match="patience must be an integer, got 1.5"):
-        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, X_val=X, y_val=y,
-                   patience=1.5)
+        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, X_val=X, y_val=y, patience=1.5)
 
 
 def test_normal_equations_report_inf_data_not_a_singular_matrix():
@@ -319,10 +347,10 @@ def test_remaining_entry_points_reject_non_finite_inputs():
     with pytest.raises(ValueError, match=r"^X must be finite; found nan at row 3"):
         nn.delta_norms(nn.mlp([2, 3, 2]), X, np.zeros(6, dtype=int))
     with pytest.raises(ValueError, match=r"^actual must be finite; found nan at index 1"):
-        gradcheck.relative_error([0.0, np.nan], [0.0, 1.0])     # was nan: `err < tol` just False
+        gradcheck.relative_error([0.0, np.nan], [0.0, 1.0])  # was nan: `err < tol` just False
     with pytest.raises(ValueError, match=r"^x must be finite; found inf at index 2"):
         data.polynomial_features([0.0, 1.0, np.inf], 3)
     with pytest.raises(ValueError, match=r"^w must be finite; found nan at index 0"):
-        perceptron.predict([np.nan, 1.0], np.ones((3, 2)))       # was: −1 for every row
+        perceptron.predict([np.nan, 1.0], np.ones((3, 2)))  # was: −1 for every row
     with pytest.raises(ValueError, match=r"^W must be finite"):
         perceptron.multiclass_predict(np.full((2, 2), np.nan), np.ones((3, 2)))

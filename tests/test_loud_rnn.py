@@ -1,12 +1,14 @@
 """nndl.rnn fails loudly (issue 13): checked kernels and helpers, overflow-free clipping,
 training that rejects bad data and stops on divergence, float-only dtypes, threads, aliasing."""
+
 import copy
 import sys
 import threading
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nndl import nn, optim, rnn
 from nndl._validation import TrainingDiverged
@@ -16,24 +18,34 @@ RNG = np.random.default_rng(0)
 
 # kernel family -> (gates, forward, reference forward, backward, reference backward, extra args)
 KERNELS = {
-    "srn": (1, rnn.srn_forward, rnn.srn_forward_reference, rnn.srn_backward,
-            rnn.srn_backward_reference, ()),
-    "lstm": (4, rnn.lstm_forward, rnn.lstm_forward_reference, rnn.lstm_backward,
-             rnn.lstm_backward_reference, ("V", "c0")),
-    "gru": (3, rnn.gru_forward, rnn.gru_forward_reference, rnn.gru_backward,
-            rnn.gru_backward_reference, ()),
+    "srn": (1, rnn.srn_forward, rnn.srn_forward_reference, rnn.srn_backward, rnn.srn_backward_reference, ()),
+    "lstm": (
+        4,
+        rnn.lstm_forward,
+        rnn.lstm_forward_reference,
+        rnn.lstm_backward,
+        rnn.lstm_backward_reference,
+        ("V", "c0"),
+    ),
+    "gru": (3, rnn.gru_forward, rnn.gru_forward_reference, rnn.gru_backward, rnn.gru_backward_reference, ()),
 }
-LAYERS = {"SRN": lambda **kw: rnn.SRN(D, H, rng=0, **kw),
-          "LSTM": lambda **kw: rnn.LSTM(D, H, rng=0, **kw),
-          "GRU": lambda **kw: rnn.GRU(D, H, rng=0, **kw)}
+LAYERS = {
+    "SRN": lambda **kw: rnn.SRN(D, H, rng=0, **kw),
+    "LSTM": lambda **kw: rnn.LSTM(D, H, rng=0, **kw),
+    "GRU": lambda **kw: rnn.GRU(D, H, rng=0, **kw),
+}
 
 
 def kernel_args(family, rng=RNG):
     """Valid keyword arguments of a family's forward kernels."""
     G = KERNELS[family][0]
-    args = {"x": rng.normal(size=(N, T, D)), "W": rng.normal(size=(D, G * H)),
-            "U": rng.normal(size=(H, G * H)), "b": rng.normal(size=G * H),
-            "h0": rng.normal(size=(N, H))}
+    args = {
+        "x": rng.normal(size=(N, T, D)),
+        "W": rng.normal(size=(D, G * H)),
+        "U": rng.normal(size=(H, G * H)),
+        "b": rng.normal(size=G * H),
+        "h0": rng.normal(size=(N, H)),
+    }
     if family == "lstm":
         args.update(V=rng.normal(size=(3, H)), c0=rng.normal(size=(N, H)))
     return args
@@ -48,8 +60,9 @@ def test_forward_kernels_reject_a_mismatched_shape_naming_the_argument(family, r
     shape = list(args[name].shape)
     how = data.draw(st.sampled_from(["grow", "drop", "add"]) if shape else st.just("add"))
     if how == "grow":
-        axis = data.draw(st.sampled_from([a for a in range(len(shape))
-                                          if (name, a) != ("x", 1)]))   # any T is valid
+        axis = data.draw(
+            st.sampled_from([a for a in range(len(shape)) if (name, a) != ("x", 1)])
+        )  # any T is valid
         shape[axis] += data.draw(st.integers(1, 3))
     elif how == "drop":
         shape = shape[:-1]
@@ -115,7 +128,7 @@ def test_chapter_helpers_check_their_arguments():
     with pytest.raises(ValueError, match="rho"):
         rnn.with_spectral_radius(U, -1.0)
     with pytest.raises(ValueError, match="spectral radius 0"):
-        rnn.with_spectral_radius(np.triu(np.ones((3, 3)), 1), 1.0)     # nilpotent
+        rnn.with_spectral_radius(np.triu(np.ones((3, 3)), 1), 1.0)  # nilpotent
     with pytest.raises(ValueError, match=r"\bU\b.*finite"):
         rnn.with_spectral_radius(np.full((2, 2), np.nan), 1.0)
     with pytest.raises(ValueError, match=r"x.*\(N, T, D\)"):
@@ -138,7 +151,7 @@ def test_chapter_helpers_check_their_arguments():
 
 def test_srn_checks_an_activation_reassigned_after_construction():
     srn = rnn.SRN(D, H)
-    srn.activation = "linear"                      # chapter 7 does this: still allowed
+    srn.activation = "linear"  # chapter 7 does this: still allowed
     srn.forward(np.zeros((N, T, D)))
     srn.activation = "softsign"
     with pytest.raises(ValueError, match="activation.*softsign"):
@@ -165,13 +178,13 @@ def test_last_step_checks_its_input():
 
 # ----------------------------------------------------------------- 2. overflow-free clipping
 @settings(max_examples=80, deadline=None)
-@given(k=st.integers(-1000, 1000), seed=st.integers(0, 2 ** 16))
+@given(k=st.integers(-1000, 1000), seed=st.integers(0, 2**16))
 def test_global_norm_is_scale_invariant_over_the_whole_float_range(k, seed):
     rng = np.random.default_rng(seed)
     grads = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
-    scaled = {name: np.ldexp(g, k) for name, g in grads.items()}   # exact: times 2**k
+    scaled = {name: np.ldexp(g, k) for name, g in grads.items()}  # exact: times 2**k
     if not all(np.isfinite(g).all() and (g != 0).all() for g in scaled.values()):
-        return                                                      # over- or underflowed input
+        return  # over- or underflowed input
     expected = np.ldexp(rnn.global_norm(grads), k)
     assert rnn.global_norm(scaled) == pytest.approx(expected, rel=1e-12)
 
@@ -181,7 +194,7 @@ def test_clip_grad_norm_keeps_the_direction_of_huge_and_tiny_gradients(size):
     grads = {"a": np.array([3.0, 0.0]) * size, "b": np.array([[4.0]]) * size}
     before = rnn.clip_grad_norm(grads, 1e-310 if size < 1 else 1.0)
     assert before == pytest.approx(5.0 * size, rel=1e-12)
-    np.testing.assert_allclose(grads["a"] / grads["b"][0, 0], [0.75, 0.0])   # direction kept
+    np.testing.assert_allclose(grads["a"] / grads["b"][0, 0], [0.75, 0.0])  # direction kept
     assert rnn.global_norm(grads) == pytest.approx(1e-310 if size < 1 else 1.0, rel=1e-6)
 
 
@@ -191,7 +204,7 @@ def test_clip_grad_norm_rejects_non_finite_gradients_naming_them(bad):
     grads["U"][1, 0] = bad
     with pytest.raises(ValueError, match=r"grads\['U'\].*\(1, 0\)"):
         rnn.clip_grad_norm(grads, 1.0)
-    np.testing.assert_array_equal(grads["W"], 1.0)                     # nothing was changed
+    np.testing.assert_array_equal(grads["W"], 1.0)  # nothing was changed
     assert not np.isfinite(rnn.global_norm(grads))
 
 
@@ -211,8 +224,7 @@ def test_clip_grad_norm_argument_policy():
 # --------------------------------------------------------------------------------- 3. train
 def recall_model(seed=0):
     X, y = rnn.recall_task(64, 5, rng=seed)
-    model = nn.Sequential(rnn.GRU(X.shape[2], 6, rng=seed), rnn.LastStep(),
-                          nn.Dense(6, 4, rng=seed))
+    model = nn.Sequential(rnn.GRU(X.shape[2], 6, rng=seed), rnn.LastStep(), nn.Dense(6, 4, rng=seed))
     return model, X, y
 
 
@@ -329,8 +341,7 @@ def test_a_layer_shared_by_two_threads_is_never_silently_wrong(name, with_backwa
             except RuntimeError as exc:
                 raised.append(str(exc))
                 continue
-            ok = np.array_equal(h, expected[k][0]) and \
-                (dx is None or np.array_equal(dx, expected[k][1]))
+            ok = np.array_equal(h, expected[k][0]) and (dx is None or np.array_equal(dx, expected[k][1]))
             (right if ok else wrong).append(k)
 
     _run_in_two_threads(work)
@@ -394,7 +405,7 @@ def test_kernel_results_and_caches_survive_the_next_call(family, reference):
     f(**a2)
     b(dh2, f(**a2)[1])
     np.testing.assert_array_equal(h1, h1_copy)
-    again = b(dh1, cache1)                          # the first cache still holds the first call
+    again = b(dh1, cache1)  # the first cache still holds the first call
     for first, held, second in zip(out1, kept, again):
         if isinstance(first, dict):
             for k in first:

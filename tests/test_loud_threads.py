@@ -1,4 +1,5 @@
 """Issue 13, class 7: a layer shared by two threads raises RuntimeError instead of wrong gradients."""
+
 import copy
 import pickle
 import re
@@ -57,8 +58,11 @@ def test_backward_after_another_threads_forward_raises():
     for t in threads:
         t.join(timeout=30)
     assert "a" in result
-    assert re.search(r"Dense\.backward: the forward pass .* another thread; give each thread its "
-                     r"own copy \(copy\.deepcopy\(layer\)\)", str(result["a"]))
+    assert re.search(
+        r"Dense\.backward: the forward pass .* another thread; give each thread its "
+        r"own copy \(copy\.deepcopy\(layer\)\)",
+        str(result["a"]),
+    )
 
 
 class _Slow(nn.Layer):
@@ -83,8 +87,11 @@ def test_calling_a_layer_while_another_thread_is_inside_it_raises():
     worker.start()
     assert layer.inside.wait(timeout=30)
     try:
-        with pytest.raises(RuntimeError, match=r"^_Slow is being used by another thread; give each "
-                                               r"thread its own copy \(copy\.deepcopy\(layer\)\)"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"^_Slow is being used by another thread; give each "
+            r"thread its own copy \(copy\.deepcopy\(layer\)\)",
+        ):
             layer.forward(X)
         with pytest.raises(RuntimeError, match="being used by another thread"):
             layer.backward(X)
@@ -92,7 +99,7 @@ def test_calling_a_layer_while_another_thread_is_inside_it_raises():
         layer.release.set()
         worker.join(timeout=30)
     layer.release.set()
-    assert layer.forward(X) is X                   # free again once the other thread is done
+    assert layer.forward(X) is X  # free again once the other thread is done
 
 
 def test_a_sequential_model_shared_mid_pass_raises_in_the_other_thread():
@@ -108,9 +115,16 @@ def test_a_sequential_model_shared_mid_pass_raises_in_the_other_thread():
         worker.join(timeout=30)
 
 
-@pytest.mark.parametrize("make", [lambda: nn.Dense(3, 2, rng=0), lambda: nn.Activation("tanh"),
-                                  lambda: nn.mlp([3, 4, 2], rng=0), lambda: conv.Flatten()],
-                         ids=["Dense", "Activation", "Sequential", "conv.Flatten"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.Dense(3, 2, rng=0),
+        lambda: nn.Activation("tanh"),
+        lambda: nn.mlp([3, 4, 2], rng=0),
+        lambda: conv.Flatten(),
+    ],
+    ids=["Dense", "Activation", "Sequential", "conv.Flatten"],
+)
 def test_taking_turns_from_two_threads_is_fine_and_exact(make):
     layer = make()
     x = X if not isinstance(layer, conv.Flatten) else X.reshape(4, 3, 1, 1)
@@ -134,16 +148,25 @@ def test_conv_layers_are_guarded_without_editing_conv():
     assert _run(lambda: layer.forward(x)) is None
     with pytest.raises(RuntimeError, match=r"AvgPool2D\.backward: the forward pass"):
         layer.backward(np.ones((2, 1, 2, 2)))
-    for cls in (conv.Conv2D, conv.MaxPool2D, conv.AvgPool2D, conv.Subsampling, conv.Flatten,
-                conv.Reshape, nn.Dense, nn.Activation, nn.Sequential):
+    for cls in (
+        conv.Conv2D,
+        conv.MaxPool2D,
+        conv.AvgPool2D,
+        conv.Subsampling,
+        conv.Flatten,
+        conv.Reshape,
+        nn.Dense,
+        nn.Activation,
+        nn.Sequential,
+    ):
         assert cls.forward._thread_guarded and cls.backward._thread_guarded, cls
 
 
 def test_deepcopy_and_pickle_give_independent_usable_copies():
     model = nn.mlp([3, 4, 2], rng=0)
-    model.forward(X)                                   # the lock exists now
+    model.forward(X)  # the lock exists now
     for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
-        assert "_thread_lock" not in vars(clone[0])    # a fresh lock is made on first use
+        assert "_thread_lock" not in vars(clone[0])  # a fresh lock is made on first use
         out = clone.forward(X)
         assert clone[0]._thread_lock is not model[0]._thread_lock
         np.testing.assert_array_equal(out, model.forward(X))
@@ -178,4 +201,3 @@ def test_the_guard_keeps_docstrings_and_names():
     assert nn.Dense.forward.__name__ == "forward"
     assert nn.Dense.forward.__doc__ == nn.Dense.forward.__wrapped__.__doc__
     assert nn.Sequential.backward.__qualname__ == "Sequential.backward"
-

@@ -1,6 +1,7 @@
 """Tests for nndl.metrics (draft 3.4): against scikit-learn on random labels, against hand counts on
 small cases, the undefined-ratio convention (0.0, no warning), and the draft's macro/micro claims
 (candidate errata 26 and 27)."""
+
 import re
 import warnings
 from fractions import Fraction
@@ -39,21 +40,25 @@ def _silent(fn, *args, **kwargs):
 def test_multiclass_matches_scikit_learn(data):
     y, yp, c = data
     classes = list(range(c))
-    assert M.accuracy(y, yp) == pytest.approx(skm.accuracy_score(y, yp), abs=1e-15)      # (3.70)
+    assert M.accuracy(y, yp) == pytest.approx(skm.accuracy_score(y, yp), abs=1e-15)  # (3.70)
     assert M.error_rate(y, yp) == pytest.approx(1 - skm.accuracy_score(y, yp), abs=1e-15)  # (3.71)
-    np.testing.assert_array_equal(M.confusion_matrix(y, yp, num_classes=c),
-                                  skm.confusion_matrix(y, yp, labels=classes))
-    p, r, f, _ = skm.precision_recall_fscore_support(y, yp, labels=classes, average=None,
-                                                     zero_division=0)
+    np.testing.assert_array_equal(
+        M.confusion_matrix(y, yp, num_classes=c), skm.confusion_matrix(y, yp, labels=classes)
+    )
+    p, r, f, _ = skm.precision_recall_fscore_support(y, yp, labels=classes, average=None, zero_division=0)
     ours = _silent(M.precision_recall_f1, y, yp, num_classes=c)
     for mine, theirs in zip(ours, (p, r, f)):
         assert mine.shape == (c,)
-        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-15)                # (3.72)-(3.74)
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-15)  # (3.72)-(3.74)
     assert _silent(M.macro_f1, y, yp, num_classes=c) == pytest.approx(
-        skm.f1_score(y, yp, labels=classes, average="macro", zero_division=0), abs=1e-12)
+        skm.f1_score(y, yp, labels=classes, average="macro", zero_division=0), abs=1e-12
+    )
     micro = _silent(M.micro_precision_recall_f1, y, yp, num_classes=c)
-    np.testing.assert_allclose(micro, skm.precision_recall_fscore_support(
-        y, yp, labels=classes, average="micro", zero_division=0)[:3], rtol=1e-12)
+    np.testing.assert_allclose(
+        micro,
+        skm.precision_recall_fscore_support(y, yp, labels=classes, average="micro", zero_division=0)[:3],
+        rtol=1e-12,
+    )
     assert micro[2] == pytest.approx(skm.f1_score(y, yp, average="micro"), abs=1e-12)
 
 
@@ -73,13 +78,14 @@ def test_harmonic_macro_matches_its_definition(data):
 def test_binary_positive_class_matches_scikit_learn(data):
     """labels=[1]: precision, recall and F1 of the positive class alone, as sklearn's binary average."""
     y, yp, _ = data
-    expected = skm.precision_recall_fscore_support(y, yp, labels=[1], average="micro",
-                                                   zero_division=0)[:3]
-    np.testing.assert_allclose(_silent(M.micro_precision_recall_f1, y, yp, labels=[1]), expected,
-                               rtol=1e-12)
+    expected = skm.precision_recall_fscore_support(y, yp, labels=[1], average="micro", zero_division=0)[:3]
+    np.testing.assert_allclose(_silent(M.micro_precision_recall_f1, y, yp, labels=[1]), expected, rtol=1e-12)
     if 1 in y or 1 in yp:  # sklearn's average="binary" needs the positive label to occur
-        np.testing.assert_allclose(expected, skm.precision_recall_fscore_support(
-            y, yp, average="binary", pos_label=1, zero_division=0)[:3], rtol=1e-12)
+        np.testing.assert_allclose(
+            expected,
+            skm.precision_recall_fscore_support(y, yp, average="binary", pos_label=1, zero_division=0)[:3],
+            rtol=1e-12,
+        )
 
 
 @SETTINGS
@@ -87,10 +93,10 @@ def test_binary_positive_class_matches_scikit_learn(data):
 def test_micro_over_a_subset_of_classes_matches_scikit_learn(data, draw):
     y, yp, c = data
     subset = draw.draw(st.lists(st.integers(0, c - 1), min_size=1, max_size=c, unique=True))
-    expected = skm.precision_recall_fscore_support(y, yp, labels=subset, average="micro",
-                                                   zero_division=0)[:3]
-    np.testing.assert_allclose(_silent(M.micro_precision_recall_f1, y, yp, num_classes=c,
-                                       labels=subset), expected, rtol=1e-12)
+    expected = skm.precision_recall_fscore_support(y, yp, labels=subset, average="micro", zero_division=0)[:3]
+    np.testing.assert_allclose(
+        _silent(M.micro_precision_recall_f1, y, yp, num_classes=c, labels=subset), expected, rtol=1e-12
+    )
 
 
 @SETTINGS
@@ -114,7 +120,7 @@ def test_confusion_matrix_counts_pairs_rows_true(seed):
     cm = M.confusion_matrix(y, yp)
     np.testing.assert_array_equal(cm, expected)
     assert cm.dtype.kind == "i" and cm.sum() == 50
-    np.testing.assert_array_equal(cm.sum(axis=1), np.bincount(y, minlength=4))   # rows: truth
+    np.testing.assert_array_equal(cm.sum(axis=1), np.bincount(y, minlength=4))  # rows: truth
     np.testing.assert_array_equal(cm.sum(axis=0), np.bincount(yp, minlength=4))  # columns: predictions
 
 
@@ -133,8 +139,8 @@ def test_small_case_by_hand():
     y, yp = [0, 0, 1, 1], [0, 0, 0, 1]
     np.testing.assert_array_equal(M.confusion_matrix(y, yp), [[2, 0], [1, 1]])
     p, r, f = M.precision_recall_f1(y, yp)
-    np.testing.assert_allclose(p, [2 / 3, 1.0])   # class 0: 2 of 3 predictions right
-    np.testing.assert_allclose(r, [1.0, 1 / 2])   # class 1: 1 of 2 found
+    np.testing.assert_allclose(p, [2 / 3, 1.0])  # class 0: 2 of 3 predictions right
+    np.testing.assert_allclose(r, [1.0, 1 / 2])  # class 1: 1 of 2 found
     np.testing.assert_allclose(f, [4 / 5, 2 / 3])
     assert M.accuracy(y, yp) == 3 / 4 and M.error_rate(y, yp) == 1 / 4
 
@@ -143,8 +149,8 @@ def test_harmonic_and_mean_macro_differ_in_general():
     """Candidate erratum 26, on the hand case above: mean of F1 = 11/15, (3.77) = 15/19."""
     y, yp = [0, 0, 1, 1], [0, 0, 0, 1]
     f1 = [Fraction(4, 5), Fraction(2, 3)]
-    pm = (Fraction(2, 3) + 1) / 2            # (3.76): 5/6
-    rm = (1 + Fraction(1, 2)) / 2            # (3.75): 3/4
+    pm = (Fraction(2, 3) + 1) / 2  # (3.76): 5/6
+    rm = (1 + Fraction(1, 2)) / 2  # (3.75): 3/4
     mean_form, harmonic_form = sum(f1) / 2, 2 * pm * rm / (pm + rm)
     assert (mean_form, harmonic_form) == (Fraction(11, 15), Fraction(15, 19))
     assert M.macro_f1(y, yp) == pytest.approx(float(mean_form), abs=1e-15)
@@ -155,7 +161,7 @@ def test_harmonic_and_mean_macro_differ_in_general():
 
 def test_binary_positive_class_precision_differs_from_recall():
     """Candidate erratum 27: the micro claim P = R = F1 fails for the positive class alone."""
-    y, yp = [1, 1, 1, 0, 0], [1, 0, 0, 1, 0]          # TP = 1, FP = 1, FN = 2
+    y, yp = [1, 1, 1, 0, 0], [1, 0, 0, 1, 0]  # TP = 1, FP = 1, FN = 2
     p, r, f = M.micro_precision_recall_f1(y, yp, labels=[1])
     assert (p, r) == (pytest.approx(1 / 2), pytest.approx(1 / 3))
     assert f == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
@@ -176,7 +182,7 @@ def test_undefined_ratios_are_zero_without_warnings():
     p, r, f = _silent(M.precision_recall_f1, y, yp, num_classes=6)
     np.testing.assert_array_equal([p[4:], r[4:], f[4:]], np.zeros((3, 2)))
     assert _silent(M.macro_f1, y, yp, num_classes=6) == pytest.approx((0.5 + 1.0) / 6)
-    assert _silent(M.macro_f1, [0, 0], [1, 1], form="harmonic") == 0.0    # P_m = R_m = 0
+    assert _silent(M.macro_f1, [0, 0], [1, 1], form="harmonic") == 0.0  # P_m = R_m = 0
     assert _silent(M.micro_precision_recall_f1, [0, 0], [0, 0], labels=[1]) == (0.0, 0.0, 0.0)
 
 
@@ -200,8 +206,14 @@ def test_single_class():
 
 
 # --------------------------------------------------------------------------------- errors
-ALL = [M.accuracy, M.error_rate, M.confusion_matrix, M.precision_recall_f1, M.macro_f1,
-       M.micro_precision_recall_f1]
+ALL = [
+    M.accuracy,
+    M.error_rate,
+    M.confusion_matrix,
+    M.precision_recall_f1,
+    M.macro_f1,
+    M.micro_precision_recall_f1,
+]
 
 
 @pytest.mark.parametrize("fn", ALL)
@@ -226,8 +238,9 @@ def test_bad_labels(fn):
         fn([], [])
 
 
-@pytest.mark.parametrize("fn", [M.confusion_matrix, M.precision_recall_f1, M.macro_f1,
-                                M.micro_precision_recall_f1])
+@pytest.mark.parametrize(
+    "fn", [M.confusion_matrix, M.precision_recall_f1, M.macro_f1, M.micro_precision_recall_f1]
+)
 def test_num_classes_must_cover_the_labels(fn):
     with pytest.raises(ValueError, match=r"up to 3.*num_classes=3.*0\.\.2"):
         fn([0, 3], [1, 2], num_classes=3)
@@ -251,4 +264,3 @@ def test_bad_micro_labels():
         M.micro_precision_recall_f1([0, 1], [0, 1], num_classes=2, labels=[5])
     # a label that never occurs is allowed without num_classes: it simply contributes no counts
     assert M.micro_precision_recall_f1([0, 1], [0, 1], labels=[5]) == (0.0, 0.0, 0.0)
-

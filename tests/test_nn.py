@@ -1,4 +1,5 @@
 """Tests for nndl.nn: backpropagation against finite differences, the claims of 5.1 and 5.4, training."""
+
 import numpy as np
 import pytest
 
@@ -17,15 +18,18 @@ def _data(n, d, c, seed=0):
 
 # ------------------------------------------------------------------------- gradient checks
 @pytest.mark.parametrize("activation", ACTS)
-@pytest.mark.parametrize("sizes", [[3, 2], [3, 5, 2], [4, 6, 5, 3], [3, 4, 4, 4, 4, 3]],
-                         ids=["depth1", "depth2", "depth3", "depth5"])
+@pytest.mark.parametrize(
+    "sizes",
+    [[3, 2], [3, 5, 2], [4, 6, 5, 3], [3, 4, 4, 4, 4, 3]],
+    ids=["depth1", "depth2", "depth3", "depth5"],
+)
 @pytest.mark.parametrize("l2", [0.0, 0.3])
 @pytest.mark.parametrize("n", [1, 6])
 def test_backprop_matches_finite_differences(activation, sizes, l2, n):
     """(5.18)–(5.30): every parameter gradient and the input gradient, relative error < 1e-6."""
     model = nn.mlp(sizes, activation, init="glorot", rng=len(sizes) + n)
     rng = np.random.default_rng(n)
-    for name, p in model.params.items():     # biases off 0, so that no ReLU state sits on its kink
+    for name, p in model.params.items():  # biases off 0, so that no ReLU state sits on its kink
         if name.endswith("b"):
             p[...] = rng.normal(scale=0.1, size=p.shape)
     X, y = _data(n, sizes[0], sizes[-1], seed=n)
@@ -82,7 +86,7 @@ def test_derivative_bounds_5_32_5_33():
     assert F.logistic_derivative(GRID).max() <= 0.25
     assert F.logistic_derivative(0.0) == 0.25
     assert F.tanh_derivative(GRID).max() <= 1.0
-    assert F.tanh_derivative(0.0) == 1.0          # the bound is reached: "< 1" is a typo for "≤ 1"
+    assert F.tanh_derivative(0.0) == 1.0  # the bound is reached: "< 1" is a typo for "≤ 1"
 
 
 def test_tanh_is_a_scaled_shifted_logistic():
@@ -161,8 +165,12 @@ def test_params_are_unique_prefixed_views_that_optimizers_update():
 
 def test_activation_layers_for_every_function():
     x = np.linspace(-3, 3, 12).reshape(3, 4)
-    for cls, name in [(nn.Logistic, "logistic"), (nn.Tanh, "tanh"), (nn.ReLU, "relu"),
-                      (nn.Softplus, "softplus")]:
+    for cls, name in [
+        (nn.Logistic, "logistic"),
+        (nn.Tanh, "tanh"),
+        (nn.ReLU, "relu"),
+        (nn.Softplus, "softplus"),
+    ]:
         layer = cls()
         assert layer.params == {} and layer.grads == {}
         np.testing.assert_array_equal(layer.forward(x), F.ACTIVATIONS[name][0](x))
@@ -177,8 +185,9 @@ def test_softmax_cross_entropy_is_stable():
     assert np.all(np.isfinite(loss.backward()))
 
 
-@pytest.mark.parametrize("method, expected_std", [("small", 0.01), ("he", np.sqrt(2 / 400)),
-                                                  ("glorot", np.sqrt(2 / 700))])
+@pytest.mark.parametrize(
+    "method, expected_std", [("small", 0.01), ("he", np.sqrt(2 / 400)), ("glorot", np.sqrt(2 / 700))]
+)
 def test_initializations_have_the_documented_scale(method, expected_std):
     W = nn.init_weights(300, 400, method, rng=0)
     assert W.shape == (300, 400)
@@ -206,8 +215,9 @@ def test_training_is_deterministic_when_seeded():
     runs = []
     for _ in range(2):
         model = nn.mlp([2, 8, 3], "tanh", init="glorot", rng=3)
-        runs.append((nn.fit(model, X, y, optim.Momentum(0.1), 5, batch_size=16, rng=7, l2=1e-3),
-                     model.params))
+        runs.append(
+            (nn.fit(model, X, y, optim.Momentum(0.1), 5, batch_size=16, rng=7, l2=1e-3), model.params)
+        )
     (h1, p1), (h2, p2) = runs
     assert h1 == h2
     for k in p1:
@@ -218,12 +228,11 @@ def test_training_is_deterministic_when_seeded():
 def test_early_stopping_restores_the_best_parameters():
     X, y = _blobs(0)
     Xv, yv = _blobs(1)
-    yv = (yv + 1) % 3              # validation labels that disagree: val loss rises during training
+    yv = (yv + 1) % 3  # validation labels that disagree: val loss rises during training
     model = nn.mlp([2, 8, 3], "tanh", init="glorot", rng=0)
-    history = nn.fit(model, X, y, optim.GD(0.5), 50, batch_size=None, X_val=Xv, y_val=yv,
-                     patience=3)
+    history = nn.fit(model, X, y, optim.GD(0.5), 50, batch_size=None, X_val=Xv, y_val=yv, patience=3)
     best = history["best_epoch"]
-    assert len(history["val_loss"]) - 1 == best + 3          # stopped `patience` epochs after best
+    assert len(history["val_loss"]) - 1 == best + 3  # stopped `patience` epochs after best
     assert history["val_loss"][best] == min(history["val_loss"])
     assert best < 50 - 3
     assert nn.objective(model, Xv, yv) == pytest.approx(history["val_loss"][best], rel=1e-12)

@@ -22,6 +22,7 @@ Two methods do not converge on this quadratic, and the tests pin that down inste
   (both averages ≪ ε, so the step is √ε/√ε · g); that is unstable for curvature > 2, so on A it
   comes within ~5e-3 and is pushed out again.  On A/50 (curvatures 0.02 and 1) it converges.
 """
+
 import math
 
 import numpy as np
@@ -87,10 +88,12 @@ GRADS = [[2.0, -1.0], [0.5, 4.0], [-3.0, 0.0]]
 # ------------------------------------------------------------------ first steps by hand
 def test_gd_first_steps_by_hand():
     """(3.16): θ_t = θ_{t−1} − λ g_t with λ = 0.1."""
-    expected = [[1.0, -2.0],
-                [1.0 - 0.2, -2.0 + 0.1],          # [0.8, −1.9]
-                [0.8 - 0.05, -1.9 - 0.4],         # [0.75, −2.3]
-                [0.75 + 0.3, -2.3 - 0.0]]         # [1.05, −2.3]
+    expected = [
+        [1.0, -2.0],
+        [1.0 - 0.2, -2.0 + 0.1],  # [0.8, −1.9]
+        [0.8 - 0.05, -1.9 - 0.4],  # [0.75, −2.3]
+        [0.75 + 0.3, -2.3 - 0.0],
+    ]  # [1.05, −2.3]
     np.testing.assert_allclose(run_steps(GD(0.1), THETA0, GRADS), expected, rtol=1e-14)
 
 
@@ -100,43 +103,40 @@ def test_momentum_first_steps_by_hand():
     # v2 = 0.9 v1 − 0.1 g2 = [−0.18 − 0.05, 0.09 − 0.4] = [−0.23, −0.31]    θ2 = [0.57, −2.21]
     # v3 = 0.9 v2 − 0.1 g3 = [−0.207 + 0.3, −0.279 − 0] = [0.093, −0.279]   θ3 = [0.663, −2.489]
     expected = [[1.0, -2.0], [0.8, -1.9], [0.57, -2.21], [0.663, -2.489]]
-    np.testing.assert_allclose(run_steps(Momentum(0.1, rho=0.9), THETA0, GRADS), expected,
-                               rtol=1e-14)
+    np.testing.assert_allclose(run_steps(Momentum(0.1, rho=0.9), THETA0, GRADS), expected, rtol=1e-14)
 
 
 def test_adagrad_first_steps_by_hand():
     """(3.23) + ε: θ_t = θ_{t−1} − λ g_t / (√Σg² + ε), λ = 0.5; a zero gradient does not move."""
     eps = 1e-8
-    grads = [[3.0, 0.0], [4.0, 0.0], [12.0, 2.0]]      # Σg²: 9, 25, 169 and 0, 0, 4
+    grads = [[3.0, 0.0], [4.0, 0.0], [12.0, 2.0]]  # Σg²: 9, 25, 169 and 0, 0, 4
     a1 = 1.0 - 0.5 * 3.0 / (3.0 + eps)
     a2 = a1 - 0.5 * 4.0 / (5.0 + eps)
     a3 = a2 - 0.5 * 12.0 / (13.0 + eps)
     b3 = -2.0 - 0.5 * 2.0 / (2.0 + eps)
     expected = [[1.0, -2.0], [a1, -2.0], [a2, -2.0], [a3, b3]]
-    np.testing.assert_allclose(run_steps(AdaGrad(0.5, eps=eps), THETA0, grads), expected,
-                               rtol=1e-14)
-    assert abs(a3 - (1.0 - 0.5 - 0.4 - 6.0 / 13)) < 1e-7          # ≈ −0.36154
+    np.testing.assert_allclose(run_steps(AdaGrad(0.5, eps=eps), THETA0, grads), expected, rtol=1e-14)
+    assert abs(a3 - (1.0 - 0.5 - 0.4 - 6.0 / 13)) < 1e-7  # ≈ −0.36154
 
 
 def test_adadelta_first_steps_by_hand():
     """(3.24)–(3.27) with ρ = 0.9, ε = 1e-6; the second component's gradient is always 0."""
     rho, eps = 0.9, 1e-6
     g1, g2, g3 = 1.0, -2.0, 0.5
-    Eg = rho * 0.0 + (1 - rho) * g1 ** 2                        # (3.24)
-    d1 = -math.sqrt(0.0 + eps) / math.sqrt(Eg + eps) * g1      # (3.25)
-    Ed = rho * 0.0 + (1 - rho) * d1 ** 2                        # (3.26)
-    t1 = 1.0 + d1                                               # (3.27)
-    Eg = rho * Eg + (1 - rho) * g2 ** 2
+    Eg = rho * 0.0 + (1 - rho) * g1**2  # (3.24)
+    d1 = -math.sqrt(0.0 + eps) / math.sqrt(Eg + eps) * g1  # (3.25)
+    Ed = rho * 0.0 + (1 - rho) * d1**2  # (3.26)
+    t1 = 1.0 + d1  # (3.27)
+    Eg = rho * Eg + (1 - rho) * g2**2
     d2 = -math.sqrt(Ed + eps) / math.sqrt(Eg + eps) * g2
-    Ed = rho * Ed + (1 - rho) * d2 ** 2
+    Ed = rho * Ed + (1 - rho) * d2**2
     t2 = t1 + d2
-    Eg = rho * Eg + (1 - rho) * g3 ** 2
+    Eg = rho * Eg + (1 - rho) * g3**2
     d3 = -math.sqrt(Ed + eps) / math.sqrt(Eg + eps) * g3
     t3 = t2 + d3
     grads = [[g1, 0.0], [g2, 0.0], [g3, 0.0]]
     expected = [[1.0, -2.0], [t1, -2.0], [t2, -2.0], [t3, -2.0]]
-    np.testing.assert_allclose(run_steps(AdaDelta(rho=rho, eps=eps), THETA0, grads), expected,
-                               rtol=1e-13)
+    np.testing.assert_allclose(run_steps(AdaDelta(rho=rho, eps=eps), THETA0, grads), expected, rtol=1e-13)
     # The first step is √ε/√((1−ρ)g² + ε)·g ≈ √ε/√(1−ρ) = 3.16e-3, whatever the gradient's size.
     assert abs(d1 + math.sqrt(eps / (1 - rho))) < 1e-7
 
@@ -145,9 +145,9 @@ def test_rmsprop_first_steps_by_hand():
     """E_t = ρE_{t−1} + (1−ρ)g_t², θ_t = θ_{t−1} − λ g_t / (√E_t + ε), λ = 0.01, ρ = 0.9."""
     lr, rho, eps = 0.01, 0.9, 1e-8
     g1, g2, g3 = 2.0, 0.5, -3.0
-    E1 = 0.1 * 4.0                                    # 0.4
-    E2 = 0.9 * E1 + 0.1 * 0.25                        # 0.385
-    E3 = 0.9 * E2 + 0.1 * 9.0                         # 1.2465
+    E1 = 0.1 * 4.0  # 0.4
+    E2 = 0.9 * E1 + 0.1 * 0.25  # 0.385
+    E3 = 0.9 * E2 + 0.1 * 9.0  # 1.2465
     t1 = 1.0 - lr * g1 / (math.sqrt(E1) + eps)
     t2 = t1 - lr * g2 / (math.sqrt(E2) + eps)
     t3 = t2 - lr * g3 / (math.sqrt(E3) + eps)
@@ -159,15 +159,15 @@ def test_adam_first_steps_by_hand():
     """Adam with bias correction, λ = 0.1, β₁ = 0.9, β₂ = 0.999, ε = 1e-8."""
     lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
     g1, g2, g3 = 2.0, 0.5, -3.0
-    m1, v1 = 0.1 * g1, 0.001 * g1 ** 2
+    m1, v1 = 0.1 * g1, 0.001 * g1**2
     t1 = 1.0 - lr * (m1 / (1 - b1)) / (math.sqrt(v1 / (1 - b2)) + eps)
-    m2, v2 = b1 * m1 + 0.1 * g2, b2 * v1 + 0.001 * g2 ** 2
-    t2 = t1 - lr * (m2 / (1 - b1 ** 2)) / (math.sqrt(v2 / (1 - b2 ** 2)) + eps)
-    m3, v3 = b1 * m2 + 0.1 * g3, b2 * v2 + 0.001 * g3 ** 2
-    t3 = t2 - lr * (m3 / (1 - b1 ** 3)) / (math.sqrt(v3 / (1 - b2 ** 3)) + eps)
+    m2, v2 = b1 * m1 + 0.1 * g2, b2 * v1 + 0.001 * g2**2
+    t2 = t1 - lr * (m2 / (1 - b1**2)) / (math.sqrt(v2 / (1 - b2**2)) + eps)
+    m3, v3 = b1 * m2 + 0.1 * g3, b2 * v2 + 0.001 * g3**2
+    t3 = t2 - lr * (m3 / (1 - b1**3)) / (math.sqrt(v3 / (1 - b2**3)) + eps)
     got = run_steps(Adam(lr, beta1=b1, beta2=b2, eps=eps), [1.0], [[g1], [g2], [g3]])
     np.testing.assert_allclose(got[:, 0], [1.0, t1, t2, t3], rtol=1e-12)
-    assert abs(t1 - 0.9) < 1e-8          # bias correction: the first step is λ·sign(g)
+    assert abs(t1 - 0.9) < 1e-8  # bias correction: the first step is λ·sign(g)
 
 
 # ------------------------------------------------------------------ state and in-place updates
@@ -181,7 +181,7 @@ def test_state_is_per_parameter(make):
     pj = {"w": w0.copy(), "b": b0.copy()}
     pw, pb = {"w": w0.copy()}, {"b": b0.copy()}
     for t in range(6):
-        joint.step(pj, {"b": gb[t], "w": gw[t]})          # key order does not matter
+        joint.step(pj, {"b": gb[t], "w": gw[t]})  # key order does not matter
         alone_w.step(pw, {"w": gw[t]})
         alone_b.step(pb, {"b": gb[t]})
     np.testing.assert_array_equal(pj["w"], pw["w"])
@@ -192,6 +192,7 @@ def test_state_is_per_parameter(make):
 @pytest.mark.parametrize("make", ALL_OPTIMIZERS.values(), ids=ALL_OPTIMIZERS.keys())
 def test_updates_in_place_and_reset(make):
     """The arrays a model holds change; reset() makes the next run repeat the first one."""
+
     class Model:
         def __init__(self):
             self.params = {"w": np.ones(3)}
@@ -215,7 +216,7 @@ def test_updates_in_place_and_reset(make):
 def test_float32_and_scalar_parameters(make):
     """dtype follows the parameter; 0-d arrays are updated in place too."""
     p = {"w": np.ones((2, 2), dtype=np.float32), "s": np.array(2.0)}
-    g = {"w": np.full((2, 2), 0.5), "s": 1}                 # float64 and int gradients are fine
+    g = {"w": np.full((2, 2), 0.5), "s": 1}  # float64 and int gradients are fine
     make().step(p, g)
     assert p["w"].dtype == np.float32 and p["s"].shape == ()
     assert np.all(p["w"] < 1.0) and p["s"] < 2.0
@@ -232,13 +233,16 @@ def test_mismatched_shapes_name_key_and_both_shapes():
         Momentum(0.1).step({"w": np.zeros((2, 3))}, {"w": np.zeros(3)})
 
 
-@pytest.mark.parametrize("params, grads, exc, pattern", [
-    ({"w": np.zeros(2, dtype=int)}, {"w": np.zeros(2)}, TypeError, r"params\['w'\].*floating"),
-    ({"w": [0.0, 0.0]}, {"w": np.zeros(2)}, TypeError, r"params\['w'\].*floating.*list"),
-    ({"w": np.zeros(2)}, {"w": np.zeros(2, dtype=complex)}, TypeError, r"grads\['w'\]"),
-    ([np.zeros(2)], {"w": np.zeros(2)}, TypeError, "params must be a dict"),
-    ({"w": np.zeros(2)}, np.zeros(2), TypeError, "grads must be a dict"),
-])
+@pytest.mark.parametrize(
+    "params, grads, exc, pattern",
+    [
+        ({"w": np.zeros(2, dtype=int)}, {"w": np.zeros(2)}, TypeError, r"params\['w'\].*floating"),
+        ({"w": [0.0, 0.0]}, {"w": np.zeros(2)}, TypeError, r"params\['w'\].*floating.*list"),
+        ({"w": np.zeros(2)}, {"w": np.zeros(2, dtype=complex)}, TypeError, r"grads\['w'\]"),
+        ([np.zeros(2)], {"w": np.zeros(2)}, TypeError, "params must be a dict"),
+        ({"w": np.zeros(2)}, np.zeros(2), TypeError, "grads must be a dict"),
+    ],
+)
 def test_bad_params_or_grads(params, grads, exc, pattern):
     with pytest.raises(exc, match=pattern):
         GD(0.1).step(params, grads)
@@ -270,26 +274,29 @@ def test_state_shape_change_needs_reset():
     opt.step({"w": np.zeros(3)}, {"w": np.ones(3)})
 
 
-@pytest.mark.parametrize("cls, kwargs, pattern", [
-    (GD, {"lr": 0.0}, "lr must be > 0"),
-    (GD, {"lr": -0.1}, "lr must be > 0"),
-    (GD, {"lr": float("nan")}, "lr must be finite"),
-    (GD, {"lr": float("inf")}, "lr must be finite"),
-    (GD, {"lr": "0.1"}, "lr must be a real number"),
-    (GD, {"lr": True}, "lr must be a real number"),
-    (Momentum, {"lr": 0.1, "rho": 1.0}, r"0 <= rho < 1"),
-    (Momentum, {"lr": 0.1, "rho": -0.1}, r"0 <= rho < 1"),
-    (Momentum, {"lr": -1.0}, "lr must be > 0"),
-    (AdaGrad, {"lr": 0.1, "eps": 0.0}, "eps must be > 0"),
-    (AdaGrad, {"lr": 0.0}, "lr must be > 0"),
-    (AdaDelta, {"rho": 1.0}, r"0 <= rho < 1"),
-    (AdaDelta, {"eps": -1e-6}, "eps must be > 0"),
-    (RMSprop, {"lr": 0.1, "rho": 1.5}, r"0 <= rho < 1"),
-    (RMSprop, {"lr": 0.1, "eps": 0}, "eps must be > 0"),
-    (Adam, {"beta1": 1.0}, r"0 <= beta1 < 1"),
-    (Adam, {"beta2": -0.5}, r"0 <= beta2 < 1"),
-    (Adam, {"lr": 0}, "lr must be > 0"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, pattern",
+    [
+        (GD, {"lr": 0.0}, "lr must be > 0"),
+        (GD, {"lr": -0.1}, "lr must be > 0"),
+        (GD, {"lr": float("nan")}, "lr must be finite"),
+        (GD, {"lr": float("inf")}, "lr must be finite"),
+        (GD, {"lr": "0.1"}, "lr must be a real number"),
+        (GD, {"lr": True}, "lr must be a real number"),
+        (Momentum, {"lr": 0.1, "rho": 1.0}, r"0 <= rho < 1"),
+        (Momentum, {"lr": 0.1, "rho": -0.1}, r"0 <= rho < 1"),
+        (Momentum, {"lr": -1.0}, "lr must be > 0"),
+        (AdaGrad, {"lr": 0.1, "eps": 0.0}, "eps must be > 0"),
+        (AdaGrad, {"lr": 0.0}, "lr must be > 0"),
+        (AdaDelta, {"rho": 1.0}, r"0 <= rho < 1"),
+        (AdaDelta, {"eps": -1e-6}, "eps must be > 0"),
+        (RMSprop, {"lr": 0.1, "rho": 1.5}, r"0 <= rho < 1"),
+        (RMSprop, {"lr": 0.1, "eps": 0}, "eps must be > 0"),
+        (Adam, {"beta1": 1.0}, r"0 <= beta1 < 1"),
+        (Adam, {"beta2": -0.5}, r"0 <= beta2 < 1"),
+        (Adam, {"lr": 0}, "lr must be > 0"),
+    ],
+)
 def test_bad_hyper_parameters(cls, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         cls(**kwargs)
@@ -313,13 +320,12 @@ CONVERGENT = [
 
 
 @pytest.mark.parametrize("A", [A_DIAG, A_ROT], ids=["diag", "rotated"])
-@pytest.mark.parametrize("name, make, budget_diag, budget_rot", CONVERGENT,
-                         ids=[c[0] for c in CONVERGENT])
+@pytest.mark.parametrize("name, make, budget_diag, budget_rot", CONVERGENT, ids=[c[0] for c in CONVERGENT])
 def test_reaches_minimum_of_ill_conditioned_quadratic(name, make, budget_diag, budget_rot, A):
     budget = budget_diag if A is A_DIAG else budget_rot
     traj, values = minimize(quadratic(A), X0, make(), budget)
     assert norms(traj)[-20:].max() < TOL, f"{name}: ‖x‖ = {norms(traj)[-1]:.3g} after {budget}"
-    assert values[-1] < 0.5 * L_MAX * TOL ** 2
+    assert values[-1] < 0.5 * L_MAX * TOL**2
     assert values[-1] < values[0]
 
 
@@ -347,9 +353,9 @@ def test_adadelta_is_gd_with_rate_one_near_the_minimum():
     np.testing.assert_allclose(x, [1e-9 - 50e-9], rtol=1e-6)
     traj, _ = minimize(quadratic(A_DIAG), X0, AdaDelta(), 6000)
     n = norms(traj)
-    assert n[:1500].min() < 1e-2          # comes within 1e-2 (≈ 4.7e-3 at step 982) ...
-    assert n[-1] > 3e-2                   # ... then oscillates outwards in the stiff direction
-    assert abs(traj[-1, 0]) < TOL         # the flat direction (curvature 1 < 2) did converge
+    assert n[:1500].min() < 1e-2  # comes within 1e-2 (≈ 4.7e-3 at step 982) ...
+    assert n[-1] > 3e-2  # ... then oscillates outwards in the stiff direction
+    assert abs(traj[-1, 0]) < TOL  # the flat direction (curvature 1 < 2) did converge
 
 
 def test_rmsprop_stalls_at_half_its_learning_rate():
@@ -367,9 +373,9 @@ def test_gd_diverges_above_two_over_L():
     traj, values = minimize(f, X0, GD(2.1 / L_MAX), 100)
     assert np.all(np.diff(np.abs(traj[:, 1])) > 0) and norms(traj)[-1] > 1e3
     assert values[-1] > 1e6 * values[0]
-    traj, _ = minimize(f, X0, GD(2.0 / L_MAX), 100)       # the boundary: oscillates, no decay
+    traj, _ = minimize(f, X0, GD(2.0 / L_MAX), 100)  # the boundary: oscillates, no decay
     np.testing.assert_allclose(np.abs(traj[:, 1]), 2.0, rtol=1e-12)
-    traj, _ = minimize(f, X0, GD(1.9 / L_MAX), 500)       # just below: converges
+    traj, _ = minimize(f, X0, GD(1.9 / L_MAX), 500)  # just below: converges
     assert norms(traj)[-1] < 1e-6
 
 
@@ -386,8 +392,7 @@ def literal_momentum_322(grad, x0, lr, rho, steps):
         delta = -lr * g / (1 - rho)
         new = theta + delta
         # the solved Δθ satisfies the printed equation (up to rounding)
-        np.testing.assert_allclose(new, theta + (rho * (new - theta) - lr * g), rtol=1e-12,
-                                   atol=1e-300)
+        np.testing.assert_allclose(new, theta + (rho * (new - theta) - lr * g), rtol=1e-12, atol=1e-300)
         theta = new
         out.append(theta.copy())
     return np.array(out)
@@ -396,16 +401,16 @@ def literal_momentum_322(grad, x0, lr, rho, steps):
 def test_literal_momentum_is_plain_gd_exactly():
     """Erratum 9: the printed (3.22) is GD with rate λ/(1 − ρ); with dyadic λ and ρ bit for bit."""
     grad = lambda x: A_DIAG @ x
-    lr, rho = 1 / 64, 0.5                                 # λ/(1 − ρ) = 1/32 < 2/L
+    lr, rho = 1 / 64, 0.5  # λ/(1 − ρ) = 1/32 < 2/L
     literal = literal_momentum_322(grad, X0, lr, rho, 200)
     gd, _ = minimize(quadratic(A_DIAG), X0, GD(lr / (1 - rho)), 200)
     np.testing.assert_array_equal(literal, gd)
     corrected, _ = minimize(quadratic(A_DIAG), X0, Momentum(lr, rho), 200)
-    assert not np.allclose(corrected, gd)                 # the real momentum is something else
+    assert not np.allclose(corrected, gd)  # the real momentum is something else
     # With the draft's ρ = 0.9: rounding aside, still GD.
     literal = literal_momentum_322(grad, X0, 0.002, 0.9, 200)
     gd, _ = minimize(quadratic(A_DIAG), X0, GD(0.002 / 0.1), 200)
-    np.testing.assert_allclose(literal, gd, rtol=1e-12, atol=1e-14)   # |x| ≤ 3: atol is rounding
+    np.testing.assert_allclose(literal, gd, rtol=1e-12, atol=1e-14)  # |x| ≤ 3: atol is rounding
 
 
 def test_literal_momentum_diverges_where_momentum_converges():
@@ -433,22 +438,21 @@ def literal_adagrad_323(grads, theta0, lr):
 def test_adagrad_without_eps_gives_nan_on_a_zero_gradient():
     grads = [[1.0, 0.0], [0.5, 0.0]]
     literal = literal_adagrad_323(grads, [1.0, 1.0], 0.1)
-    assert not np.isnan(literal[0]) and np.isnan(literal[1])          # 0/0
+    assert not np.isnan(literal[0]) and np.isnan(literal[1])  # 0/0
     ours = run_steps(AdaGrad(0.1), [1.0, 1.0], grads)[-1]
     assert np.all(np.isfinite(ours)) and ours[1] == 1.0
-    np.testing.assert_allclose(ours[0], literal[0], rtol=1e-7)        # ε changes nothing else
+    np.testing.assert_allclose(ours[0], literal[0], rtol=1e-7)  # ε changes nothing else
 
 
 def test_adagrad_effective_learning_rate_is_non_increasing():
     """What shrinks is λ/(√Σg² + ε), measured as −Δθ/g from the updates, not the gradient."""
     rng = np.random.default_rng(1)
     grads = rng.normal(size=(50, 4)) * rng.uniform(0.1, 10, size=(50, 1))
-    grads[10:20, 2] = 1e-3                                 # small gradients: rate still falls
+    grads[10:20, 2] = 1e-3  # small gradients: rate still falls
     traj = run_steps(AdaGrad(0.5), np.zeros(4), grads)
     effective = -np.diff(traj, axis=0) / grads
     assert np.all(np.diff(effective, axis=0) <= 1e-15)
-    np.testing.assert_allclose(effective, 0.5 / (np.sqrt(np.cumsum(grads ** 2, axis=0)) + 1e-8),
-                               rtol=1e-9)
+    np.testing.assert_allclose(effective, 0.5 / (np.sqrt(np.cumsum(grads**2, axis=0)) + 1e-8), rtol=1e-9)
     # A constant gradient does not shrink, yet the steps go like λ/√t.
     steps = -np.diff(run_steps(AdaGrad(0.5), [0.0], [[1.0]] * 9)[:, 0])
     np.testing.assert_allclose(steps, 0.5 / np.sqrt(np.arange(1, 10)), rtol=1e-7)
@@ -456,8 +460,12 @@ def test_adagrad_effective_learning_rate_is_non_increasing():
 
 # ----------------------------------------------------------------------------- minibatches
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 200), batch_size=st.integers(1, 250), seed=st.integers(0, 2 ** 32 - 1),
-       shuffle=st.booleans())
+@given(
+    n=st.integers(1, 200),
+    batch_size=st.integers(1, 250),
+    seed=st.integers(0, 2**32 - 1),
+    shuffle=st.booleans(),
+)
 def test_minibatches_cover_every_index_once(n, batch_size, seed, shuffle):
     batches = list(minibatches(n, batch_size, rng=seed, shuffle=shuffle))
     assert len(batches) == math.ceil(n / batch_size)
@@ -470,10 +478,10 @@ def test_minibatches_cover_every_index_once(n, batch_size, seed, shuffle):
 
 
 def test_full_batch_and_single_sample():
-    (only,) = minibatches(10, 10, rng=0)                 # batch GD (3.19): one batch
+    (only,) = minibatches(10, 10, rng=0)  # batch GD (3.19): one batch
     np.testing.assert_array_equal(np.sort(only), np.arange(10))
-    assert len(list(minibatches(10, 64, rng=0))) == 1    # larger than n: still one batch
-    singles = list(minibatches(10, 1, rng=0))            # SGD (3.21)
+    assert len(list(minibatches(10, 64, rng=0))) == 1  # larger than n: still one batch
+    singles = list(minibatches(10, 1, rng=0))  # SGD (3.21)
     assert len(singles) == 10 and all(b.shape == (1,) for b in singles)
 
 
@@ -481,8 +489,9 @@ def test_minibatches_shuffling_is_seeded():
     same = [np.concatenate(list(minibatches(50, 7, rng=s))) for s in (3, 3)]
     np.testing.assert_array_equal(*same)
     g1, g2 = np.random.default_rng(4), np.random.default_rng(4)
-    np.testing.assert_array_equal(np.concatenate(list(minibatches(50, 7, rng=g1))),
-                                  np.concatenate(list(minibatches(50, 7, rng=g2))))
+    np.testing.assert_array_equal(
+        np.concatenate(list(minibatches(50, 7, rng=g1))), np.concatenate(list(minibatches(50, 7, rng=g2)))
+    )
     # one Generator across epochs gives a new order each epoch
     e1, e2 = (np.concatenate(list(minibatches(50, 7, rng=g1))) for _ in range(2))
     assert not np.array_equal(e1, e2)
@@ -490,13 +499,20 @@ def test_minibatches_shuffling_is_seeded():
     assert not np.array_equal(same[0], np.arange(50))
 
 
-@pytest.mark.parametrize("n, batch_size, exc", [
-    (0, 1, ValueError), (10, 0, ValueError), (-3, 1, ValueError),
-    (10.0, 2, TypeError), (10, 2.5, TypeError), (True, 1, TypeError),
-])
+@pytest.mark.parametrize(
+    "n, batch_size, exc",
+    [
+        (0, 1, ValueError),
+        (10, 0, ValueError),
+        (-3, 1, ValueError),
+        (10.0, 2, TypeError),
+        (10, 2.5, TypeError),
+        (True, 1, TypeError),
+    ],
+)
 def test_minibatches_errors_are_raised_immediately(n, batch_size, exc):
     with pytest.raises(exc):
-        minibatches(n, batch_size)                       # no need to iterate
+        minibatches(n, batch_size)  # no need to iterate
 
 
 # -------------------------------------------------------------------------------- minimize
@@ -507,19 +523,19 @@ def test_minimize_trajectory_and_values_by_hand():
     assert traj.shape == (6, 1) and values.shape == (6,)
     np.testing.assert_allclose(traj[:, 0], 0.6 ** np.arange(6), rtol=1e-14)
     np.testing.assert_allclose(values, 2.0 * 0.36 ** np.arange(6), rtol=1e-14)
-    np.testing.assert_array_equal(x0, [1.0])             # x0 was copied
+    np.testing.assert_array_equal(x0, [1.0])  # x0 was copied
 
 
 def test_minimize_shapes_dtypes_and_fresh_state():
-    f = lambda x: (float(np.sum(x ** 2)), 2 * x)
-    traj, values = minimize(f, [[1, 2], [3, 4]], Momentum(0.1), 3)       # int x0 -> float64
+    f = lambda x: (float(np.sum(x**2)), 2 * x)
+    traj, values = minimize(f, [[1, 2], [3, 4]], Momentum(0.1), 3)  # int x0 -> float64
     assert traj.shape == (4, 2, 2) and traj.dtype == np.float64
     np.testing.assert_array_equal(traj[0], [[1, 2], [3, 4]])
     traj32, _ = minimize(f, np.ones(3, dtype=np.float32), GD(0.1), 2)
     assert traj32.dtype == np.float32
     opt = Adam(0.1)
     first, _ = minimize(quadratic(A_DIAG), X0, opt, 20)
-    again, _ = minimize(quadratic(A_DIAG), X0, opt, 20)    # optimizer is reset at the start
+    again, _ = minimize(quadratic(A_DIAG), X0, opt, 20)  # optimizer is reset at the start
     np.testing.assert_array_equal(first, again)
     traj, values = minimize(f, [1.0], GD(0.1), 0)
     assert traj.shape == (1, 1) and values.shape == (1,)
@@ -540,11 +556,25 @@ def test_minimize_errors():
 
 
 def test_public_names():
-    assert set(optim.__all__) == {"Optimizer", "GD", "Momentum", "AdaGrad", "AdaDelta",
-                                  "RMSprop", "Adam", "minibatches", "minimize"}
+    assert set(optim.__all__) == {
+        "Optimizer",
+        "GD",
+        "Momentum",
+        "AdaGrad",
+        "AdaDelta",
+        "RMSprop",
+        "Adam",
+        "minibatches",
+        "minimize",
+    }
     for cls in (GD, Momentum, AdaGrad, AdaDelta, RMSprop, Adam):
         assert issubclass(cls, optim.Optimizer)
-    for cls, cite in ((GD, "(3.16)"), (Momentum, "(3.22)"), (AdaGrad, "(3.23)"),
-                      (AdaDelta, "(3.24)"), (RMSprop, "beyond the 2015 draft"),
-                      (Adam, "beyond the 2015 draft")):
+    for cls, cite in (
+        (GD, "(3.16)"),
+        (Momentum, "(3.22)"),
+        (AdaGrad, "(3.23)"),
+        (AdaDelta, "(3.24)"),
+        (RMSprop, "beyond the 2015 draft"),
+        (Adam, "beyond the 2015 draft"),
+    ):
         assert cite in cls.__doc__

@@ -1,4 +1,5 @@
 """nndl._parallel: thread count from the environment, ordered map, per-thread scratch arrays."""
+
 import threading
 
 import numpy as np
@@ -41,17 +42,20 @@ def test_scratch_keeps_a_bounded_number_of_arrays():
     for n in range(2, 2 + _parallel._SCRATCH_ENTRIES):
         _parallel.scratch("bounded", (n,), np.float64)
     assert len(_parallel._local.arrays) <= _parallel._SCRATCH_ENTRIES
-    assert _parallel.scratch("bounded", (1,), np.float64) is not first      # dropped, made anew
+    assert _parallel.scratch("bounded", (1,), np.float64) is not first  # dropped, made anew
 
 
-@pytest.mark.parametrize("files,expected", [
-    ({"cpu.max": "200000 100000\n"}, 2),                       # cgroup v2, 2 CPUs
-    ({"cpu.max": "150000 100000\n"}, 1),                       # 1.5 CPUs: one whole CPU
-    ({"cpu.max": "max 100000\n"}, None),                       # v2, no quota
-    ({"quota": "300000\n", "period": "100000\n"}, 3),          # cgroup v1
-    ({"quota": "-1\n", "period": "100000\n"}, None),           # v1, no quota
-    ({}, None),                                                # no cgroup files at all
-])
+@pytest.mark.parametrize(
+    "files,expected",
+    [
+        ({"cpu.max": "200000 100000\n"}, 2),  # cgroup v2, 2 CPUs
+        ({"cpu.max": "150000 100000\n"}, 1),  # 1.5 CPUs: one whole CPU
+        ({"cpu.max": "max 100000\n"}, None),  # v2, no quota
+        ({"quota": "300000\n", "period": "100000\n"}, 3),  # cgroup v1
+        ({"quota": "-1\n", "period": "100000\n"}, None),  # v1, no quota
+        ({}, None),  # no cgroup files at all
+    ],
+)
 def test_cgroup_quota(tmp_path, monkeypatch, files, expected):
     paths = (tmp_path / "cpu.max", tmp_path / "quota", tmp_path / "period")
     for name, text in files.items():

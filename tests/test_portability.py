@@ -10,6 +10,7 @@ the variables are ignored and the pass still checks the thread counts.
 
 Set ``NNDL_SKIP_PORTABILITY=1`` to skip it while iterating on one notebook.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,15 +29,25 @@ OTHER_MACHINE = {
 }
 
 
-@pytest.mark.skipif(os.environ.get("NNDL_SKIP_PORTABILITY") == "1",
-                    reason="NNDL_SKIP_PORTABILITY=1")
+@pytest.mark.skipif(os.environ.get("NNDL_SKIP_PORTABILITY") == "1", reason="NNDL_SKIP_PORTABILITY=1")
 def test_notebooks_reproduce_under_another_blas_kernel_and_one_thread():
     env = {**os.environ, **OTHER_MACHINE, "PYTHONIOENCODING": "utf-8"}
     # the configured addopts (strict nbval, sanitize file) apply to the child run as well
     cmd = [sys.executable, "-m", "pytest", "notebooks", "-q", "--no-header", "-rf"]
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                            encoding="utf-8", errors="replace", timeout=1800)
+    result = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=1800,
+    )
     summary = "\n".join(result.stdout.splitlines()[-60:])
     assert result.returncode == 0, (
-        "strict nbval fails with " + " ".join(f"{k}={v}" for k, v in OTHER_MACHINE.items())
-        + ": a stored output depends on the CPU kernel or thread count.\n" + summary)
+        "strict nbval fails with "
+        + " ".join(f"{k}={v}" for k, v in OTHER_MACHINE.items())
+        + ": a stored output depends on the CPU kernel or thread count.\n"
+        + summary
+    )

@@ -1,4 +1,5 @@
 """The README's usage example runs as printed and does what its comment says."""
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """nndl.rnn: reference vs fast kernels, gradient checks, BPTT as printed, clipping, errors."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,12 @@ LAYERS = {
 
 def data(seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.normal(size=(N, T, D)), 0.5 * rng.normal(size=(N, H)),
-            0.5 * rng.normal(size=(N, H)), rng.normal(size=(N, T, H)))
+    return (
+        rng.normal(size=(N, T, D)),
+        0.5 * rng.normal(size=(N, H)),
+        0.5 * rng.normal(size=(N, H)),
+        rng.normal(size=(N, T, H)),
+    )
 
 
 def states(layer, h0, c0):
@@ -31,7 +36,7 @@ def states(layer, h0, c0):
 def perturbed(make, ref, seed=1):
     layer = make(ref, seed)
     rng = np.random.default_rng(seed + 100)
-    for p in layer.params.values():          # nonzero biases too, so every path is exercised
+    for p in layer.params.values():  # nonzero biases too, so every path is exercised
         p += 0.3 * rng.normal(size=p.shape)
     return layer
 
@@ -56,8 +61,11 @@ def test_gradients_match_finite_differences(name, reference):
     x, h0, c0, dh = data()
     layer = perturbed(LAYERS[name], reference)
     errors = layer_gradient_errors(layer, x, dh, **states(layer, h0, c0))
-    expected = {"W", "U", "b", "x", "h0"} | ({"V"} if name == "lstm-peephole" else set()) \
+    expected = (
+        {"W", "U", "b", "x", "h0"}
+        | ({"V"} if name == "lstm-peephole" else set())
         | ({"c0"} if name.startswith("lstm") else set())
+    )
     assert set(errors) == expected
     assert max(errors.values()) < TOL, errors
 
@@ -79,8 +87,8 @@ def test_peephole_output_gate_sees_new_cell():
     layer = rnn.LSTM(1, 1, rng=0, reference=True)
     for p in layer.params.values():
         p[...] = 0
-    layer.params["W"][0, 3] = 1.0          # c̃ = tanh(x)
-    layer.params["b"][:2] = 50.0           # i = f = 1
+    layer.params["W"][0, 3] = 1.0  # c̃ = tanh(x)
+    layer.params["b"][:2] = 50.0  # i = f = 1
     layer.params["V"][2, 0] = 2.0
     x = np.array([[[1.0]]])
     c = np.tanh(1.0)
@@ -127,9 +135,13 @@ def test_shapes_and_stacking_order():
     assert rnn.SRN(D, H).params["W"].shape == (D, H)
     lstm = rnn.LSTM(D, H)
     assert {k: v.shape for k, v in lstm.params.items()} == {
-        "W": (D, 4 * H), "U": (H, 4 * H), "b": (4 * H,), "V": (3, H)}
+        "W": (D, 4 * H),
+        "U": (H, 4 * H),
+        "b": (4 * H,),
+        "V": (3, H),
+    }
     assert "V" not in rnn.LSTM(D, H, peephole=False).params
-    assert np.all(rnn.LSTM(D, H, forget_bias=1.0).params["b"][H:2 * H] == 1.0)
+    assert np.all(rnn.LSTM(D, H, forget_bias=1.0).params["b"][H : 2 * H] == 1.0)
     gru = rnn.GRU(D, H)
     assert gru.params["W"].shape == (D, 3 * H) and gru.params["U"].shape == (H, 3 * H)
     assert rnn.LSTM(D, H, rng=0).num_params == D * 4 * H + H * 4 * H + 4 * H + 3 * H
@@ -162,10 +174,10 @@ def test_clip_grad_norm():
     before = rnn.clip_grad_norm(grads, 1.0)
     assert before == pytest.approx(5.0)
     assert rnn.global_norm(grads) == pytest.approx(1.0)
-    np.testing.assert_allclose(grads["a"], [0.6, 0.0])           # direction kept
+    np.testing.assert_allclose(grads["a"], [0.6, 0.0])  # direction kept
     small = {"a": np.array([0.1, 0.2])}
     rnn.clip_grad_norm(small, 1.0)
-    np.testing.assert_array_equal(small["a"], [0.1, 0.2])        # below the threshold: unchanged
+    np.testing.assert_array_equal(small["a"], [0.1, 0.2])  # below the threshold: unchanged
     with pytest.raises(ValueError, match="max_norm"):
         rnn.clip_grad_norm(small, 0.0)
 
@@ -184,7 +196,7 @@ def test_jacobian_norms_and_the_bound_7_10():
     rng = np.random.default_rng(0)
     Q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
     norms, bounds = rnn.jacobian_norms(Q, np.zeros((200, 8)), activation="linear")
-    np.testing.assert_allclose(norms, 1.0, rtol=1e-9)           # γ = 1: no decay (erratum)
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-9)  # γ = 1: no decay (erratum)
     norms, bounds = rnn.jacobian_norms(0.9 * Q, np.zeros((50, 8)), activation="linear")
     np.testing.assert_allclose(norms, 0.9 ** np.arange(1, 51), rtol=1e-9)
     U = rnn.with_spectral_radius(rng.normal(size=(8, 8)), 1.5)
@@ -203,9 +215,9 @@ def test_additive_state_grows():
 def test_recall_task():
     X, y = rnn.recall_task(50, 6, symbols=3, rng=1)
     assert X.shape == (50, 6, 4) and y.shape == (50,) and y.dtype == np.int64
-    np.testing.assert_array_equal(X[:, 0, 1:].argmax(axis=1), y)      # the symbol with the marker
-    np.testing.assert_array_equal(X[:, :, 0], np.eye(6)[0][None].repeat(50, axis=0))   # marker
-    np.testing.assert_array_equal(X[:, :, 1:].sum(axis=2), 1.0)       # one symbol every step
+    np.testing.assert_array_equal(X[:, 0, 1:].argmax(axis=1), y)  # the symbol with the marker
+    np.testing.assert_array_equal(X[:, :, 0], np.eye(6)[0][None].repeat(50, axis=0))  # marker
+    np.testing.assert_array_equal(X[:, :, 1:].sum(axis=2), 1.0)  # one symbol every step
 
 
 def test_against_torch():
@@ -214,7 +226,7 @@ def test_against_torch():
     x = rng.normal(size=(N, T, D))
     lstm = rnn.LSTM(D, H, peephole=False, rng=0)
     tl = torch.nn.LSTM(D, H, batch_first=True).double()
-    perm = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]           # ours [i, f, o, g], torch [i, f, g, o]
+    perm = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]  # ours [i, f, o, g], torch [i, f, g, o]
     with torch.no_grad():
         tl.weight_ih_l0.copy_(torch.from_numpy(lstm.params["W"][:, perm].T.copy()))
         tl.weight_hh_l0.copy_(torch.from_numpy(lstm.params["U"][:, perm].T.copy()))
@@ -258,7 +270,7 @@ def test_jacobian_norms_printed_reads_f_prime_at_h_previous_literally():
     u, h0, inputs = 1.3, 0.6, np.array([[0.2], [-0.4], [0.1]])
     h, product = h0, 1.0
     for (v,) in inputs:
-        product *= u * (1 - np.tanh(h) ** 2)   # f′ at h_{i−1} itself, as printed
+        product *= u * (1 - np.tanh(h) ** 2)  # f′ at h_{i−1} itself, as printed
         h = np.tanh(u * h + v)
     norms, _ = rnn.jacobian_norms([[u]], inputs, h0=[h0], printed=True)
     np.testing.assert_allclose(norms[-1], abs(product), rtol=1e-13)
@@ -277,8 +289,9 @@ def test_lstm_vectorized_equals_reference_and_tuned(peephole):
     np.testing.assert_allclose(h_v, h_r, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(h_v, h_f, rtol=1e-12, atol=1e-14)
     back_v, back_f = rnn.lstm_backward_reference(dh, cache_v), rnn.lstm_backward(dh, cache_f)
-    for got, want in zip((back_v[0], *back_v[1].values(), *back_v[2:]),
-                         (back_f[0], *back_f[1].values(), *back_f[2:])):
+    for got, want in zip(
+        (back_v[0], *back_v[1].values(), *back_v[2:]), (back_f[0], *back_f[1].values(), *back_f[2:])
+    ):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
 
 
@@ -286,10 +299,11 @@ def test_lstm_step_is_one_step_of_the_reference():
     x, h0, c0, _ = data(5)
     W, U, b, V = perturbed(LAYERS["lstm-peephole"], False).params.values()
     h1, c1, (i, f, o, c_tilde) = rnn.lstm_step(x[:, 0], h0, c0, W, U, b, V)
-    np.testing.assert_allclose(h1, rnn.lstm_forward_reference(x[:, :1], W, U, b, V, h0, c0)[0][:, 0],
-                               rtol=1e-12)
-    np.testing.assert_allclose(c1, f * c0 + i * c_tilde, rtol=1e-12)          # (7.18)
-    np.testing.assert_allclose(h1, o * np.tanh(c1), rtol=1e-12)               # (7.19)
+    np.testing.assert_allclose(
+        h1, rnn.lstm_forward_reference(x[:, :1], W, U, b, V, h0, c0)[0][:, 0], rtol=1e-12
+    )
+    np.testing.assert_allclose(c1, f * c0 + i * c_tilde, rtol=1e-12)  # (7.18)
+    np.testing.assert_allclose(h1, o * np.tanh(c1), rtol=1e-12)  # (7.19)
     h32, c32, _ = rnn.lstm_step(*(a.astype(np.float32) for a in (x[:, 0], h0, c0, W, U, b, V)))
     assert h32.dtype == c32.dtype == np.float32
     with pytest.raises(ValueError, match=r"h_prev must have shape \(N, H\) = \(3, 3\)"):
@@ -310,7 +324,7 @@ def test_lstm_gate_values_are_the_same_copies_for_both_kernels():
         layer.forward(x)
         values[reference] = layer.gate_values()
         first = {k: v.copy() for k, v in values[reference].items()}
-        layer.forward(x[:, ::-1])                   # a later call must not change them
+        layer.forward(x[:, ::-1])  # a later call must not change them
         for k in first:
             np.testing.assert_array_equal(values[reference][k], first[k])
     assert set(values[False]) == {"i", "f", "o", "c~"}

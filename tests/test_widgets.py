@@ -1,4 +1,5 @@
 """Tests for nndl.widgets: kernel-free slider widgets, and the lightweight `import nndl`."""
+
 import base64
 import io
 import json
@@ -27,8 +28,10 @@ def _tiny_png(width: int, height: int, shade: int) -> bytes:
 
 FRAMES = [_tiny_png(40, 20, 0), bytearray(_tiny_png(40, 20, 128)), _tiny_png(42, 24, 255)]
 LABELS = ["a", "b", 3]
-IMG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)" '
-                 r'width="(\d+)" height="(\d+)"')
+IMG = re.compile(
+    r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)" '
+    r'width="(\d+)" height="(\d+)"'
+)
 
 
 def _img(frame):
@@ -49,8 +52,7 @@ def _links_from(widget):
     `widgets.Widget.widgets` (the public view of this registry) is deprecated in ipywidgets 8
     and warns, so the registry dict itself is read.
     """
-    return [w for w in list(_instances.values())
-            if isinstance(w, Link) and w.source[0] is widget]
+    return [w for w in list(_instances.values()) if isinstance(w, Link) and w.source[0] is widget]
 
 
 # ----------------------------------------------------------------------------- frame_slider
@@ -114,11 +116,15 @@ def test_frame_slider_links_slider_to_stack_in_the_browser():
     assert link.target == (stack, "selected_index")
 
 
-@pytest.mark.parametrize("frames, labels", [
-    (FRAMES, LABELS[:2]),
-    (FRAMES[:1], LABELS),
-    ([], []),
-], ids=["fewer labels", "fewer frames", "empty"])
+@pytest.mark.parametrize(
+    "frames, labels",
+    [
+        (FRAMES, LABELS[:2]),
+        (FRAMES[:1], LABELS),
+        ([], []),
+    ],
+    ids=["fewer labels", "fewer frames", "empty"],
+)
 def test_frame_slider_rejects_mismatched_frames_and_labels(frames, labels):
     with pytest.raises(ValueError, match=f"got {len(frames)} frames and {len(labels)} labels"):
         frame_slider(frames, labels, "d")
@@ -191,8 +197,9 @@ print(json.dumps({"elapsed": elapsed,
 def test_import_nndl_is_light_and_fast():
     """The numerical modules import NumPy only: no matplotlib, ipywidgets or Pillow, in < 0.5 s."""
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], cwd=root, capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE], cwd=root, capture_output=True, text=True, check=True, timeout=60
+    )
     result = json.loads(out.stdout)
     assert result["heavy"] == []
     assert result["elapsed"] < 0.5
@@ -228,7 +235,7 @@ def test_margin_explorer_nests_an_update_slider_per_margin(margin_explorer):
         labels = [int(v) for v in update_slider.options]
         assert labels[0] == 0 and labels[-1] == K and labels == sorted(set(labels))
         assert len(labels) == min(K + 1, 6) == len(frames.children)
-        assert update_slider.index == 0                           # w_0 = 0 first
+        assert update_slider.index == 0  # w_0 = 0 first
         assert len(_links_from(update_slider)) == 1
         assert all(_png(img).startswith(b"\x89PNG") for img in frames.children)
 
@@ -245,11 +252,14 @@ def test_margin_explorer_frames_are_small(margin_explorer):
     assert max(sizes) < 12_000 and sum(sizes) < 150_000
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    ({"margins": ()}, "non-empty"),
-    ({"margins": (0.1, -0.1)}, "positive"),
-    ({"max_frames": 1}, "at least 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"margins": ()}, "non-empty"),
+        ({"margins": (0.1, -0.1)}, "positive"),
+        ({"max_frames": 1}, "at least 2"),
+    ],
+)
 def test_margin_explorer_rejects_bad_arguments(kwargs, pattern):
     from nndl.widgets import perceptron_margin_explorer
 
@@ -266,8 +276,9 @@ def gradient_explorer():
     X = rng.normal(size=(40, 5))
     y = (X[:, 0] > 0).astype(int)
     before = plt.get_fignums()
-    box = vanishing_gradients_explorer(X, y, depths=(3, 6), activations=("logistic", "relu"),
-                                       width=8, epochs=2, batch_size=20)
+    box = vanishing_gradients_explorer(
+        X, y, depths=(3, 6), activations=("logistic", "relu"), width=8, epochs=2, batch_size=20
+    )
     return box, [n for n in plt.get_fignums() if n not in before]
 
 
@@ -275,9 +286,9 @@ def test_gradient_explorer_has_one_linked_frame_per_configuration(gradient_explo
     box, open_figures = gradient_explorer
     slider, stack = box.children
     assert isinstance(slider, widgets.SelectionSlider) and isinstance(stack, widgets.Stack)
-    assert len(slider.options) == len(stack.children) == 2 * 3 * 2      # depths x inits x activations
+    assert len(slider.options) == len(stack.children) == 2 * 3 * 2  # depths x inits x activations
     assert slider.options[0] == "3 layers · N(0, 0.01²) · logistic"
-    assert slider.index == stack.selected_index == 6                     # deepest, first activation
+    assert slider.index == stack.selected_index == 6  # deepest, first activation
     (link,) = _links_from(slider)
     assert link.source == (slider, "index") and link.target == (stack, "selected_index")
     assert open_figures == []
@@ -323,20 +334,23 @@ def test_learning_rate_explorer_has_one_linked_png_frame_per_rate(lr_explorer):
     box, open_figures = lr_explorer
     slider, stack, pngs = _frames(box)
     assert slider.options == ("0.2×2/L", "0.5×2/L", "0.95×2/L", "1.05×2/L")
-    assert slider.index == stack.selected_index == 1             # opens at 0.5 × 2/L = 1/L
+    assert slider.index == stack.selected_index == 1  # opens at 0.5 × 2/L = 1/L
     assert len(pngs) == 4 and all(p.startswith(PNG_SIGNATURE) for p in pngs)
     assert len(set(pngs)) == 4
     (link,) = _links_from(slider)
     assert link.source == (slider, "index") and link.target == (stack, "selected_index")
     assert open_figures == []
-    assert sum(map(len, pngs)) < 4 * 25_000                      # stored in the notebook: keep small
+    assert sum(map(len, pngs)) < 4 * 25_000  # stored in the notebook: keep small
 
 
-@pytest.mark.parametrize("x, y, factors, pattern", [
-    (np.zeros((5, 2)), np.zeros(5), (0.5,), "one feature"),
-    (np.arange(5.0), np.zeros(4), (0.5,), r"y must have shape \(5,\)"),
-    (np.arange(5.0), np.zeros(5), (0.5, -1.0), "positive"),
-])
+@pytest.mark.parametrize(
+    "x, y, factors, pattern",
+    [
+        (np.zeros((5, 2)), np.zeros(5), (0.5,), "one feature"),
+        (np.arange(5.0), np.zeros(4), (0.5,), r"y must have shape \(5,\)"),
+        (np.arange(5.0), np.zeros(5), (0.5, -1.0), "positive"),
+    ],
+)
 def test_learning_rate_explorer_rejects_bad_input(x, y, factors, pattern):
     from nndl.widgets import learning_rate_explorer
 
@@ -394,8 +408,9 @@ def regularization():
     x_val = rng.uniform(-0.9, 0.9, 50)
     y_val = np.sin(np.pi * x_val) + 0.25 * rng.standard_normal(50)
     plt.close("all")
-    box = regularization_explorer(x_train, y_train, x_val, y_val, degree=7,
-                                  lambdas=(0.0, 1e-3, 1.0), epochs=1000)
+    box = regularization_explorer(
+        x_train, y_train, x_val, y_val, degree=7, lambdas=(0.0, 1e-3, 1.0), epochs=1000
+    )
     return box, plt.get_fignums()
 
 
@@ -414,8 +429,8 @@ def test_regularization_explorer_has_one_linked_png_frame_per_lambda(regularizat
 def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
     """The closed-form iterates equal an explicit GD loop of nndl.optim on nndl.linear's objective."""
     from nndl import optim
-    from nndl.linear import LinearRegression
     from nndl.data import legendre_features
+    from nndl.linear import LinearRegression
     from nndl.widgets import ridge_gd_curves
 
     rng = np.random.default_rng(0)
@@ -488,7 +503,7 @@ def test_gradient_flow_runs_show_vanishing_and_exploding():
     runs = {r["rho"]: r for r in gradient_flow_runs(rhos=(0.5, 1.0, 2.0), hidden=16, steps=40)}
     assert runs[0.5]["linear"][-1] < 1e-8 and runs[2.0]["linear"][-1] > 1e8
     for r in runs.values():
-        assert np.all(r["tanh"] <= r["bound"] * (1 + 1e-12))     # (7.10) is an upper bound
+        assert np.all(r["tanh"] <= r["bound"] * (1 + 1e-12))  # (7.10) is an upper bound
 
 
 def test_gradient_flow_explorer_is_a_linked_slider():
@@ -501,9 +516,9 @@ def test_gradient_flow_explorer_is_a_linked_slider():
 
 
 # ------------------------------------------------- sharp, readable frames; the notebooks' budget
-PHONE_COLUMN = 360          # CSS px of text column on a 390 px phone
-MIN_TEXT_DESKTOP = 10.0     # CSS px at the frame's 1× size
-MIN_TEXT_PHONE = 7.5        # CSS px once the frame is scaled down to the phone's column
+PHONE_COLUMN = 360  # CSS px of text column on a 390 px phone
+MIN_TEXT_DESKTOP = 10.0  # CSS px at the frame's 1× size
+MIN_TEXT_PHONE = 7.5  # CSS px once the frame is scaled down to the phone's column
 
 
 def _builders():
@@ -513,20 +528,32 @@ def _builders():
     x = rng.uniform(-0.5, 2.5, 30)
     X = rng.normal(size=(40, 5))
     return {
-        "finite differences": lambda: W.finite_difference_explorer(np.exp, np.exp, 1.0,
-                                                                   10.0 ** -np.arange(0, 15, 7)),
-        "learning rate": lambda: W.learning_rate_explorer(x, 1.5 * x - 1, factors=(0.5, 1.1),
-                                                          steps=10),
+        "finite differences": lambda: W.finite_difference_explorer(
+            np.exp, np.exp, 1.0, 10.0 ** -np.arange(0, 15, 7)
+        ),
+        "learning rate": lambda: W.learning_rate_explorer(x, 1.5 * x - 1, factors=(0.5, 1.1), steps=10),
         "race": lambda: W.optimizer_race(checkpoints=(0, 20)),
         "regularization": lambda: W.regularization_explorer(
-            np.linspace(-1, 1, 12), np.sin(3 * np.linspace(-1, 1, 12)), x / 3, np.sin(x),
-            degree=5, lambdas=(0.0, 1.0), epochs=100, truth=np.sin),
+            np.linspace(-1, 1, 12),
+            np.sin(3 * np.linspace(-1, 1, 12)),
+            x / 3,
+            np.sin(x),
+            degree=5,
+            lambdas=(0.0, 1.0),
+            epochs=100,
+            truth=np.sin,
+        ),
         "margin": lambda: W.perceptron_margin_explorer((0.05, 0.2), n=20, max_frames=2),
         "vanishing gradients": lambda: W.vanishing_gradients_explorer(
-            X, (X[:, 0] > 0).astype(int), depths=(3,), activations=("tanh", "relu"), width=6,
-            epochs=2, batch_size=20),
-        "filters": lambda: W.filter_explorer(rng.uniform(size=(16, 16)), kernels=("mean",),
-                                             sizes=(3,)),
+            X,
+            (X[:, 0] > 0).astype(int),
+            depths=(3,),
+            activations=("tanh", "relu"),
+            width=6,
+            epochs=2,
+            batch_size=20,
+        ),
+        "filters": lambda: W.filter_explorer(rng.uniform(size=(16, 16)), kernels=("mean",), sizes=(3,)),
         "gradient flow": lambda: W.gradient_flow_explorer(rhos=(0.9, 1.5), hidden=6, steps=10),
     }
 
@@ -535,13 +562,14 @@ def _builders():
 def test_frames_are_rendered_at_twice_their_size_with_readable_text(name, monkeypatch):
     """Every frame is drawn at 2× the density it is shown at, and its smallest text is at least
     10 CSS px on a desktop and 7.5 CSS px on a phone, where the frame shrinks to the column."""
-    from nndl import plot, widgets as W
+    from nndl import plot
+    from nndl import widgets as W
 
     seen = []
     render = W.frame_to_png
 
     def spy(fig, **kwargs):
-        smallest = round(plot.smallest_text_pt(fig), 1)     # "small" of 12 pt is 9.996
+        smallest = round(plot.smallest_text_pt(fig), 1)  # "small" of 12 pt is 9.996
         png = render(fig, **kwargs)
         seen.append((smallest, plot.png_size(png)[0] / plot.FRAME_DENSITY))
         return png
@@ -549,7 +577,7 @@ def test_frames_are_rendered_at_twice_their_size_with_readable_text(name, monkey
     monkeypatch.setattr(W, "frame_to_png", spy)
     _builders()[name]()
     assert seen and plot.FRAME_DPI == 2 * 72 and plot.FRAME_DENSITY == 2
-    for smallest_pt, css_width in seen:   # 1 pt of a frame is 1 CSS px at its 1× size
+    for smallest_pt, css_width in seen:  # 1 pt of a frame is 1 CSS px at its 1× size
         assert smallest_pt >= MIN_TEXT_DESKTOP, (name, smallest_pt)
         phone = smallest_pt * min(1.0, PHONE_COLUMN / css_width)
         assert phone >= MIN_TEXT_PHONE, (name, phone, css_width)
@@ -575,15 +603,19 @@ def test_saved_frames_are_sharp_described_and_within_budget(path):
     assert len(json.dumps(state)) <= STATE_BUDGET, f"{path.name}: widget state over budget"
     models = list(state.get("state", {}).values())
     assert not [m for m in models if m["model_name"] == "ImageModel"]
-    frames = [m["state"]["value"] for m in models if m["model_name"] == "HTMLModel"
-              and m["state"]["value"].startswith("<img ")]
+    frames = [
+        m["state"]["value"]
+        for m in models
+        if m["model_name"] == "HTMLModel" and m["state"]["value"].startswith("<img ")
+    ]
     for value in frames:
         m = IMG.match(value)
         assert m, value[:100]
         png = base64.b64decode(m.group(1))
         from nndl.plot import png_size
+
         assert png_size(png)[0] >= 2 * int(m.group(3)) - 1
-        assert len(m.group(2)) >= 20                                      # says something
+        assert len(m.group(2)) >= 20  # says something
     alts = [IMG.match(v).group(2) for v in frames]
     assert len(set(alts)) == len(alts), "two frames share their alt text"
     for m in models:
