@@ -115,26 +115,26 @@ def _serve(html: Path, handler):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site):
-    """Serve the freshly built site on 127.0.0.1 for the whole session (uncompressed)."""
+def _served(built_site, handler):
+    """Serve the freshly built site with ``handler`` on 127.0.0.1 while the fixture lives."""
     result, html = built_site
     assert result.returncode == 0, "the site did not build; see test_book_builds_without_warnings"
-    server, url = _serve(html, QuietHandler)
+    server, url = _serve(html, handler)
     yield url
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The site for the whole session, uncompressed."""
+    yield from _served(built_site, QuietHandler)
 
 
 @pytest.fixture(scope="session")
 def gzip_site_url(built_site):
     """The same site, with text compressed as most hosts send it."""
-    result, html = built_site
-    assert result.returncode == 0, "the site did not build; see test_book_builds_without_warnings"
-    server, url = _serve(html, GzipHandler)
-    yield url
-    server.shutdown()
-    server.server_close()
+    yield from _served(built_site, GzipHandler)
 
 
 @pytest.fixture(scope="session")
