@@ -20,7 +20,14 @@ step is W ← W − α(∂J_data/∂W + λW) (erratum 40).  Where the draft writ
 ridge regression (3.35)) the same objective has λ_here = 2 λ_draft.
 
 Layout.  Batch first: every array's first axis holds the samples, X (N, ...) of any shape, one
-row per sample (the book's column vector x⁽ⁱ⁾ is row i), y (N,) or (N, K).
+row per sample (the book's column vector x⁽ⁱ⁾ is row i), y (N,) or (N, K).  Transposing the
+draft's formula for one column gives the formula for a row, and stacking rows gives the batch:
+z = Wa + b becomes Z = A Wᵀ + bᵀ.  Weights keep the draft's own orientation: ``nn.Dense`` stores
+W⁽ˡ⁾ (n_l, n_{l−1}) of (5.7) and computes ``A @ W.T + b``; the linear models store w (D,) and
+softmax regression's W = [w₁, …, w_C] (D, C) of (3.60) and compute ``X @ W + b`` (the rows of
+Wᵀx).  Only the recurrent layers of `nndl.rnn` store transposes, W (D, H) and U (H, H), so that a
+step reads ``h @ U + x @ W``.  The notation page of the book lists every array.  Losses take the
+prediction first, ``loss(scores, y)``, functions and loss layers alike.
 """
 
 from __future__ import annotations
