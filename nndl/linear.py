@@ -116,9 +116,9 @@ class _LinearModel:
             )
         return X
 
-    def build(self, X) -> None:
+    def build(self, X, name: str = "X") -> None:
         """Check X (N, D) and create zero parameters for its D if there are none (`nndl.training.fit`)."""
-        self._ready(X, init=True)
+        self._ready(X, init=True, name=name)
 
     # -- the model
     def decision_function(self, X):

@@ -11,8 +11,8 @@ the same keys), ``forward(X)`` returning the scores of a batch and ``backward(ds
 ``grads``: every `nndl.nn.Layer`, `nndl.nn.Sequential` and the models of `nndl.linear`.  Two
 optional attributes: ``regularized``, the names of the params the L2 penalty applies to
 (weights, never biases); ``default_loss()``, the loss it is trained with when ``fit`` gets none
-(otherwise `nndl.losses.SoftmaxCrossEntropy`).  A model with ``build(X)`` (the linear models)
-is built for X's shape before training.
+(otherwise `nndl.losses.SoftmaxCrossEntropy`).  A model with ``build(X, name)`` (the linear
+models) is built for X's shape, and checks X_val against it, before training.
 
 One L2 convention.  The objective is J = (1/N) Σ_i L(scores⁽ⁱ⁾, y⁽ⁱ⁾) + (λ/2) Σ ‖W‖², the squared
 Frobenius norm summed over the ``regularized`` params, so the penalty's gradient is λW and the
@@ -236,9 +236,9 @@ def fit(
             raise ValueError("early stopping (patience) needs validation data X_val, y_val")
     build = getattr(model, "build", None)
     if callable(build):
-        build(X)
+        build(X, "X")
         if has_val:
-            build(X_val)
+            build(X_val, "X_val")
     for k, v in model.params.items():
         require_finite(np.asarray(v), f"model.params[{k!r}]")
     if clip is not None:

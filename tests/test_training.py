@@ -138,6 +138,15 @@ def test_the_same_mistake_raises_the_same_exception_for_every_model(kind, mistak
         np.testing.assert_array_equal(model.params[k], v)
 
 
+def test_a_linear_model_names_the_array_whose_features_do_not_match():
+    model, X, y = _softmax()
+    with pytest.raises(
+        ValueError, match=r"^X_val has 3 features \(shape \(4, 3\)\) but the model's w was made for D = 2"
+    ):
+        fit(model, X, y, optim.GD(0.1), 1, X_val=np.ones((4, 3)), y_val=[0, 1, 2, 0])
+    assert model.params["w"].shape == (2, 3)
+
+
 def test_options_are_keyword_only():
     model, X, y = _mlp()
     with pytest.raises(TypeError, match="positional"):
