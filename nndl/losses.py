@@ -351,7 +351,8 @@ def hinge_grad(scores, y):
 class Loss:
     """A loss layer: the small protocol `nndl.training.fit` trains with.
 
-    ``forward(scores, y)`` returns the mean loss over the batch and caches what ``backward()``
+    ``forward(scores, y)`` returns the mean loss over the batch (the empirical risk (3.3) of one
+    of the losses of section 3.1.1) and caches what ``backward()``
     needs; ``backward()`` returns d(mean loss)/d(scores), the δ that starts backpropagation.
     ``targets(y, name)`` checks the targets once, before training; ``predict(scores)`` turns
     scores into class predictions (None for a regression loss, which has no accuracy).

@@ -57,6 +57,8 @@ __all__ = ["History", "fit", "penalty", "penalized_grads"]
 class History(dict):
     """What `fit` measured, one entry per epoch: entry 0 before training, entry k after epoch k.
 
+    The training and validation curves that early stopping (section 3.1.4) watches.
+
     The same keys for every model:
 
     - ``"train_loss"``: J on all of (X, y), the penalty included;
@@ -95,7 +97,10 @@ def penalty(model, l2: float) -> float:
 
 
 def penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
-    """A new dict of the model's grads with the penalty's gradient λW added to the regularized weights."""
+    """A new dict of the model's grads with the penalty's gradient λW added to the regularized weights.
+
+    The gradient of J in the update (5.13)–(5.16), with λW inside the step (erratum 40).
+    """
     grads = dict(model.grads)
     if l2:
         params = model.params
