@@ -78,6 +78,60 @@ def as_count(value, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
+def as_real_number(value, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+    """``value`` as a finite Python float; TypeError for a non-number (a bool, a string, an
+    array), ValueError for NaN, ±inf or a value below ``minimum`` (at or below it if ``strict``).
+
+    The one check behind every real-valued option (learning rates, l2, clip, ...).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value!r}")
+    return value
+
+
+def as_positive(value, name: str) -> float:
+    """``value`` as a float > 0 (`as_real_number` with ``minimum=0, strict=True``)."""
+    return as_real_number(value, name, minimum=0.0, strict=True)
+
+
+def as_nonnegative(value, name: str) -> float:
+    """``value`` as a float >= 0 (`as_real_number` with ``minimum=0``), e.g. the l2 weight λ."""
+    return as_real_number(value, name, minimum=0.0)
+
+
+def as_flag(value, name: str) -> bool:
+    """``value`` as a bool; anything else (1, "yes") raises TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def as_batch(x, name: str = "X", expected: str = "(N, ...)") -> np.ndarray:
+    """``x`` as a real, finite array with a batch axis of at least one sample.
+
+    TypeError for a non-numeric array; ValueError for a 0-d array, N = 0 or NaN/inf (naming the
+    first bad row).  ``expected`` is the shape shown in the message.
+    """
+    arr = as_real_array(x, name)
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must have shape {expected} with N >= 1 samples, got shape {arr.shape}")
+    return require_finite(arr, name)
+
+
+def require_same_n(X: np.ndarray, y: np.ndarray, xname: str = "X", yname: str = "y") -> None:
+    """ValueError unless ``y`` is (N,) with the N rows of ``X``; the message shows both shapes."""
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"{yname} must have shape (N,) with the N = {X.shape[0]} samples of {xname}; "
+            f"got {xname} of shape {X.shape} and {yname} of shape {y.shape}"
+        )
+
+
 def require_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """Raise ``ValueError`` if ``arr`` holds NaN or ±inf, naming ``name`` and the first bad entry.
 

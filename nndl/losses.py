@@ -11,10 +11,14 @@ is the empirical risk R(θ) = (1/N) Σ_i L(y⁽ⁱ⁾, f(x⁽ⁱ⁾, θ)) of (3.
   (two classes, one logit z, softplus(z) − y z, the term of (3.48));
 - Hinge损失函数 (hinge loss), (3.13)–(3.14): `hinge`, max(0, 1 − y f).
 
-Every loss is called ``loss(y, prediction, reduction="mean")``: ``"mean"`` gives the empirical
-risk (3.3), ``"sum"`` the total, ``"none"`` the per-sample losses as an array (N,).  Every
-differentiable loss has ``loss_grad(y, prediction)``, the gradient of the **mean** loss with
-respect to ``prediction``, with the shape of ``prediction``.
+Every loss is called ``loss(prediction, y, reduction="mean")``, prediction first as in the loss
+layers and in `nndl.training.fit` (the draft writes L(y, f(x, θ)); the order of the arguments is
+the only difference): ``"mean"`` gives the empirical risk (3.3), ``"sum"`` the total, ``"none"``
+the per-sample losses as an array (N,).  Every differentiable loss has
+``loss_grad(prediction, y)``, the gradient of the **mean** loss with respect to ``prediction``,
+with the shape of ``prediction``.  The loss layers (`SoftmaxCrossEntropy`,
+`LogisticCrossEntropy`, `SquaredError`) wrap them for training: ``forward(scores, y)``, then
+``backward()``.
 
 Shapes are batch first: labels (N,), scores (N,), probabilities and logits (N, C).  Class labels
 are integers 0, …, C−1 (the draft counts classes from 1).  Losses and gradients have the
@@ -28,8 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_label_array, as_real_array, require_finite, require_ndim
-from .functions import log_softmax, logistic, softmax, softplus
+from ._validation import as_count, as_label_array, as_real_array, require_finite, require_ndim
+from .functions import log_softmax, logistic, softplus
 
 __all__ = [
     "REDUCTIONS",
@@ -45,6 +49,10 @@ __all__ = [
     "logistic_cross_entropy_grad",
     "hinge",
     "hinge_grad",
+    "Loss",
+    "SoftmaxCrossEntropy",
+    "LogisticCrossEntropy",
+    "SquaredError",
 ]
 
 #: The accepted values of ``reduction``.
@@ -64,16 +72,6 @@ def _reduce(per_sample: np.ndarray, reduction: str):
     if reduction == "sum":
         return per_sample.sum()
     return per_sample.mean()
-
-
-def _check_num_classes(num_classes) -> int:
-    if (
-        isinstance(num_classes, (bool, np.bool_))
-        or not isinstance(num_classes, (int, np.integer))
-        or num_classes < 1
-    ):
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    return int(num_classes)
 
 
 def _check_labels_in_range(labels: np.ndarray, num_classes: int, name: str, source: str) -> None:
@@ -165,7 +163,7 @@ def one_hot(y, num_classes=None) -> np.ndarray:
         if labels.size == 0:
             raise ValueError("one_hot cannot infer num_classes from an empty y; pass num_classes")
         num_classes = int(labels.max()) + 1
-    num_classes = _check_num_classes(num_classes)
+    num_classes = as_count(num_classes, "num_classes")
     _check_labels_in_range(labels, num_classes, "y", f"num_classes={num_classes}")
     out = np.zeros((labels.shape[0], num_classes))
     out[np.arange(labels.shape[0]), labels] = 1.0
@@ -173,7 +171,7 @@ def one_hot(y, num_classes=None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------- 0-1 loss
-def zero_one(y, y_pred, reduction: str = "mean"):
+def zero_one(y_pred, y, reduction: str = "mean"):
     """0-1 loss I(y ≠ ŷ), eq. (3.8); its mean is the error rate (3.71).
 
     ``y`` and ``y_pred`` are (N,) labels of any numeric kind (class indices, ±1, …), compared
@@ -201,7 +199,7 @@ def _squared_inputs(y, y_pred):
     return require_finite(target, "y"), pred
 
 
-def squared(y, y_pred, reduction: str = "mean"):
+def squared(y_pred, y, reduction: str = "mean"):
     """Squared loss (y − ŷ)², eq. (3.9); for (N, K) outputs ‖y − ŷ‖², summed over the K outputs.
 
     There is no factor 1/2 (as in the draft).  ``y`` and ``y_pred`` have the same shape (N,) or (N, K).
@@ -213,7 +211,7 @@ def squared(y, y_pred, reduction: str = "mean"):
     return _reduce(per.astype(pred.dtype, copy=False), reduction)
 
 
-def squared_grad(y, y_pred):
+def squared_grad(y_pred, y):
     """Gradient of the mean squared loss (3.3) with (3.9): ∂R/∂ŷ_i = 2 (ŷ_i − y_i) / N."""
     target, pred = _squared_inputs(y, y_pred)
     return (2.0 * (pred - target) / pred.shape[0]).astype(pred.dtype, copy=False)
@@ -228,7 +226,7 @@ def _probs(probs):
     return p
 
 
-def cross_entropy(y, probs, reduction: str = "mean"):
+def cross_entropy(probs, y, reduction: str = "mean"):
     """Cross-entropy (negative log-likelihood) −log f_y(x, θ), eq. (3.11) = −Σ_i y_i log f_i, (3.12).
 
     ``probs`` is (N, C), one distribution (3.10) per row.  ``y`` is (N,) integer labels or an
@@ -248,7 +246,7 @@ def cross_entropy(y, probs, reduction: str = "mean"):
     return _reduce(per, reduction)
 
 
-def cross_entropy_grad(y, probs):
+def cross_entropy_grad(probs, y):
     """Gradient of the mean cross-entropy with respect to the probabilities: −Y / (N · P).
 
     Only the true class's entry is non-zero: −1 / (N f_y).  Uses the same clipping as
@@ -267,7 +265,7 @@ def _logits(logits, expected, ndim, name="logits"):
     return z
 
 
-def softmax_cross_entropy(y, logits, reduction: str = "mean"):
+def softmax_cross_entropy(logits, y, reduction: str = "mean"):
     """Cross-entropy of softmax(z), (3.11)–(3.12) with (3.58)/(3.61), computed from the logits z.
 
     Uses log softmax(z) = (z − m) − log Σ exp(z − m), m = max z (`nndl.functions.log_softmax`),
@@ -286,7 +284,7 @@ def softmax_cross_entropy(y, logits, reduction: str = "mean"):
     return _reduce(per, reduction)
 
 
-def softmax_cross_entropy_grad(y, logits):
+def softmax_cross_entropy_grad(logits, y):
     """Gradient of the mean softmax cross-entropy w.r.t. the logits: (softmax(z) − Y) / N.
 
     The per-sample gradient softmax(z) − y is the one inside (3.66)/(3.68), before the chain rule
@@ -295,10 +293,11 @@ def softmax_cross_entropy_grad(y, logits):
     """
     z = _logits(logits, "(N, C) (one row of class scores per sample)", (2,))
     target = _target_distribution(y, z, "logits")
-    return ((softmax(z, axis=1) - target) / z.shape[0]).astype(z.dtype, copy=False)
+    # exp(log softmax): the same numbers as `SoftmaxCrossEntropy.backward`, to the last bit
+    return ((np.exp(log_softmax(z, axis=1)) - target) / z.shape[0]).astype(z.dtype, copy=False)
 
 
-def logistic_cross_entropy(y, logits, reduction: str = "mean"):
+def logistic_cross_entropy(logits, y, reduction: str = "mean"):
     """Binary cross-entropy −y log σ(z) − (1 − y) log(1 − σ(z)) for y ∈ {0, 1}, (3.45)–(3.48).
 
     Equal to softplus(z) − y z, the per-sample term of (3.48).  It is evaluated as softplus(z)
@@ -311,7 +310,7 @@ def logistic_cross_entropy(y, logits, reduction: str = "mean"):
     return _reduce(softplus(np.where(t == 1, -z, z)), reduction)
 
 
-def logistic_cross_entropy_grad(y, logits):
+def logistic_cross_entropy_grad(logits, y):
     """Gradient of the mean binary cross-entropy w.r.t. the logits: (σ(z) − y) / N, as in (3.53).
 
     For y = 1 it uses σ(z) − 1 = −σ(−z), which keeps the tiny gradients of confident correct
@@ -324,7 +323,7 @@ def logistic_cross_entropy_grad(y, logits):
 
 
 # ------------------------------------------------------------------------------- hinge loss
-def hinge(y, scores, reduction: str = "mean"):
+def hinge(scores, y, reduction: str = "mean"):
     """Hinge loss max(0, 1 − y f(x, θ)) = |1 − y f|₊, eq. (3.13)–(3.14), for y ∈ {−1, +1}.
 
     ``scores`` are the real outputs f (N,), not their signs: with f ∈ {−1, +1} as the draft
@@ -336,7 +335,7 @@ def hinge(y, scores, reduction: str = "mean"):
     return _reduce(np.maximum(0, 1 - t * f).astype(f.dtype, copy=False), reduction)
 
 
-def hinge_grad(y, scores):
+def hinge_grad(scores, y):
     """A subgradient of the mean hinge loss w.r.t. the scores: −y_i / N where y_i f_i < 1, else 0.
 
     The hinge is not differentiable at the kink y f = 1; there any value between −y/N and 0 is a
@@ -346,3 +345,132 @@ def hinge_grad(y, scores):
     f = _logits(scores, "(N,) (one real score f(x) per sample)", (1,), "scores")
     t = _binary(y, (-1, 1), f.shape[0], f.shape, "scores", "hinge_grad")
     return np.where(t * f < 1, -t / f.shape[0], 0.0).astype(f.dtype, copy=False)
+
+
+# ------------------------------------------------------------------------------ loss layers
+class Loss:
+    """A loss layer: the small protocol `nndl.training.fit` trains with.
+
+    ``forward(scores, y)`` returns the mean loss over the batch (the empirical risk (3.3) of one
+    of the losses of section 3.1.1) and caches what ``backward()``
+    needs; ``backward()`` returns d(mean loss)/d(scores), the δ that starts backpropagation.
+    ``targets(y, name)`` checks the targets once, before training; ``predict(scores)`` turns
+    scores into class predictions (None for a regression loss, which has no accuracy).
+    """
+
+    def __init__(self) -> None:
+        self._cache = None
+
+    def forward(self, scores, y) -> float:
+        raise NotImplementedError
+
+    def backward(self):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._backward(*self._cache)
+
+    def _backward(self, *cache):
+        raise NotImplementedError
+
+    def targets(self, y, name: str = "y") -> np.ndarray:
+        """``y`` checked as this loss's targets (labels for a classifier), shape (N,)."""
+        labels = as_label_array(y, name)
+        require_ndim(labels, (1,), name, "(N,) (integer class labels)")
+        return labels
+
+    def predict(self, scores):
+        """Class predictions from scores, int64 (N,); None for a regression loss."""
+        return None
+
+    def __call__(self, scores, y) -> float:
+        return self.forward(scores, y)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Mean cross-entropy of softmax(scores) against integer labels, (3.61) divided by N.
+
+    ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, with the log-softmax of
+    `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError);
+    ``backward()`` returns its gradient (softmax(Z) − Y) / N, Y the one-hot labels (3.68):
+    the δ⁽ᴸ⁾ that starts backpropagation (5.24).  Scores (N, C), labels (N,).
+    """
+
+    def forward(self, scores, y) -> float:
+        z = as_real_array(scores, "scores")
+        if z.ndim != 2 or z.shape[0] == 0:
+            raise ValueError(f"scores must have shape (N, C) with N >= 1, got shape {z.shape}")
+        require_finite(z, "scores")
+        labels = as_label_array(y, "y")
+        if labels.shape != (z.shape[0],):
+            raise ValueError(
+                f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
+                f"{z.shape}, got shape {labels.shape}"
+            )
+        _check_labels_in_range(labels, z.shape[1], "y", f"scores of shape {z.shape}")
+        logp = log_softmax(z, axis=1)
+        self._cache = (logp, labels)
+        return float(-np.mean(logp[np.arange(z.shape[0]), labels]))
+
+    def _backward(self, logp, labels):
+        g = np.exp(logp)
+        g[np.arange(labels.size), labels] -= 1.0
+        return g / labels.size
+
+    def predict(self, scores):
+        """arg max_c z_c for every row (3.56); ties go to the smaller index."""
+        return np.argmax(scores, axis=1).astype(np.int64)
+
+
+class LogisticCrossEntropy(Loss):
+    """Mean binary cross-entropy of σ(z) against labels y ∈ {0, 1}, (3.48) divided by N.
+
+    One score z per sample (N,); ``forward`` is `logistic_cross_entropy`, ``backward`` its
+    gradient (σ(z) − y) / N, (3.53) divided by N.
+    """
+
+    def forward(self, scores, y) -> float:
+        value = logistic_cross_entropy(scores, y)
+        self._cache = (np.asarray(scores), y)
+        return float(value)
+
+    def _backward(self, z, y):
+        return logistic_cross_entropy_grad(z, y)
+
+    def targets(self, y, name: str = "y") -> np.ndarray:
+        arr = np.asarray(y)
+        if arr.dtype.kind == "f":
+            require_finite(arr, name)
+        if arr.dtype.kind in "biuf" and np.any((arr != 0) & (arr != 1)):
+            raise ValueError(
+                f"{name} must hold binary labels in {{0, 1}}; got the values "
+                f"{np.unique(arr)[:10].tolist()} (for ±1 labels pass (y + 1) // 2; for more "
+                "classes use SoftmaxRegression)"
+            )
+        return super().targets(y, name)
+
+    def predict(self, scores):
+        """I(z > 0) ∈ {0, 1} (3.43), the same as σ(z) > 1/2."""
+        return (np.asarray(scores) > 0).astype(np.int64)
+
+
+class SquaredError(Loss):
+    """Mean squared loss (1/N) Σ_i (y⁽ⁱ⁾ − ŷ⁽ⁱ⁾)², (3.9) averaged as in (3.3); no factor 1/2.
+
+    Predictions and targets (N,) or (N, K); ``backward`` is 2(ŷ − y)/N (`squared_grad`).
+    """
+
+    def forward(self, scores, y) -> float:
+        value = squared(scores, y)
+        self._cache = (np.asarray(scores), y)
+        return float(value)
+
+    def _backward(self, pred, y):
+        return squared_grad(pred, y)
+
+    def targets(self, y, name: str = "y") -> np.ndarray:
+        arr = as_real_array(y, name)
+        require_ndim(arr, (1, 2), name, "(N,) or (N, K) (real targets)")
+        return require_finite(arr, name)

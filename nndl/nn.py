@@ -28,12 +28,13 @@ samples (5.24), ``dZ.T @ A`` is Σ_i δ⁽ˡ⁾(a⁽ˡ⁻¹⁾)ᵀ, the sum over
 Objective
 ---------
 J(W, b) = (1/N) Σ_i L(y⁽ⁱ⁾, f(x⁽ⁱ⁾)) + (λ/2) Σ_l ‖W⁽ˡ⁾‖²_F: the draft's (5.11) with the data term
-averaged rather than summed (as in `nndl.linear`, so λ here is the draft's λ/N) and with the
+averaged rather than summed (as everywhere in `nndl`, so λ here is the draft's λ/N) and with the
 Frobenius norm written correctly (erratum 39: Σ_l Σ_i Σ_j (W⁽ˡ⁾_ij)², squared).  Biases are not
 penalized.  The gradient of the penalty is λW⁽ˡ⁾, and it belongs *inside* the step:
 W⁽ˡ⁾ ← W⁽ˡ⁾ − α(∂J_data/∂W⁽ˡ⁾ + λW⁽ˡ⁾), not the printed (5.14) W − α Σ ∂J/∂W − λW (erratum 40).
-`loss_and_grads` returns the gradient with the penalty already added, and `fit` hands that to
-the optimizer.
+`loss_and_grads` returns the gradient with the penalty already added, as `fit` does before
+each step.  `fit`, `penalty` and `SoftmaxCrossEntropy` live in `nndl.training` and
+`nndl.losses` (one loop and one loss for every chapter); they are importable from here too.
 
 Initialization
 --------------
@@ -65,7 +66,6 @@ from several threads *in turn* (one finishes forward and backward before the nex
 from __future__ import annotations
 
 import functools
-import numbers
 import threading
 
 import numpy as np
@@ -74,14 +74,14 @@ from . import functions as F
 from ._validation import as_count as _count
 from ._validation import (
     as_float_dtype,
-    as_label_array,
+    as_nonnegative,
     as_real_array,
-    check_finite_arrays,
     check_finite_scores,
-    check_loss,
     require_finite,
 )
 from .gradcheck import converted_copy, numerical_gradient, relative_error
+from .losses import SoftmaxCrossEntropy
+from .training import fit, penalized_grads, penalty
 
 __all__ = [
     "Layer",
@@ -108,15 +108,6 @@ __all__ = [
 INITS = ("small", "glorot", "he")
 
 
-def _nonnegative(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0, got {value!r}")
-    value = float(value)
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
 # ---------------------------------------------------------------------------- initialization
 def init_weights(
     n_out: int, n_in: int, method: str = "small", scale=None, rng=None, dtype=np.float64
@@ -137,7 +128,7 @@ def init_weights(
     dtype = as_float_dtype(dtype)
     if method not in INITS:
         raise ValueError(f"method must be one of {INITS}, got {method!r}")
-    scale = (0.01 if method == "small" else 1.0) if scale is None else _nonnegative(scale, "scale")
+    scale = (0.01 if method == "small" else 1.0) if scale is None else as_nonnegative(scale, "scale")
     rng = np.random.default_rng(rng)
     if method == "small":
         W = scale * rng.standard_normal((n_out, n_in))
@@ -453,68 +444,7 @@ def mlp(
     return Sequential(layers)
 
 
-# ------------------------------------------------------------------------------------- loss
-class SoftmaxCrossEntropy:
-    """Mean cross-entropy of softmax(scores) against integer labels: a loss layer.
-
-    ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, with the log-softmax of
-    `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError);
-    ``backward()`` returns its gradient
-    (softmax(Z) − Y) / N, Y the one-hot labels: the δ⁽ᴸ⁾ that starts backpropagation.
-    Loss layers share this small protocol (``forward(prediction, y)``, ``backward()``).
-    """
-
-    def __init__(self) -> None:
-        self._cache = None
-
-    def forward(self, scores, y) -> float:
-        z = as_real_array(scores, "scores")
-        if z.ndim != 2 or z.shape[0] == 0:
-            raise ValueError(f"scores must have shape (N, C) with N >= 1, got shape {z.shape}")
-        require_finite(z, "scores")
-        labels = as_label_array(y, "y")
-        if labels.shape != (z.shape[0],):
-            raise ValueError(
-                f"y must have shape (N,) = ({z.shape[0]},) to match scores of shape "
-                f"{z.shape}, got shape {labels.shape}"
-            )
-        if labels.size and labels.max() >= z.shape[1]:
-            raise ValueError(
-                f"y contains the label {labels.max()} but scores have only "
-                f"C = {z.shape[1]} columns (labels must be 0..{z.shape[1] - 1})"
-            )
-        logp = F.log_softmax(z, axis=1)
-        self._cache = (logp, labels)
-        return float(-np.mean(logp[np.arange(z.shape[0]), labels]))
-
-    def backward(self):
-        if self._cache is None:
-            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
-        logp, labels = self._cache
-        g = np.exp(logp)
-        g[np.arange(labels.size), labels] -= 1.0
-        return g / labels.size
-
-    __call__ = forward
-
-    def __repr__(self) -> str:
-        return "SoftmaxCrossEntropy()"
-
-
 # --------------------------------------------------------------------- objective and gradient
-def _check_l2(l2) -> float:
-    return _nonnegative(l2, "l2")
-
-
-def penalty(model, l2: float) -> float:
-    """(λ/2) Σ ‖W‖²_F over the model's ``regularized`` params (weights, not biases): (5.11) corrected."""
-    l2 = _check_l2(l2)
-    if l2 == 0:
-        return 0.0
-    params = model.params
-    return 0.5 * l2 * float(sum(np.sum(params[k] ** 2) for k in getattr(model, "regularized", ())))
-
-
 def objective(model, X, y, loss=None, l2: float = 0.0) -> float:
     """J = mean loss + (λ/2) Σ‖W‖²_F on (X, y), eq. (5.11) corrected; no gradients."""
     loss = SoftmaxCrossEntropy() if loss is None else loss
@@ -529,22 +459,12 @@ def loss_and_grads(model, X, y, loss=None, l2: float = 0.0):
     penalty's gradient λW already added to the weights (not to the biases), so
     ``optimizer.step(model.params, grads)`` is the corrected update (5.13)–(5.16) (erratum 40).
     """
-    l2 = _check_l2(l2)
+    l2 = as_nonnegative(l2, "l2")
     loss = SoftmaxCrossEntropy() if loss is None else loss
     X = require_finite(as_real_array(X, "X"), "X")
     value = loss.forward(model.forward(X), y) + penalty(model, l2)
     model.backward(loss.backward())
-    return value, _penalized_grads(model, l2)
-
-
-def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
-    """A new dict of the model's grads with λW added to the regularized weights."""
-    grads = dict(model.grads)
-    if l2:
-        params = model.params
-        for k in getattr(model, "regularized", ()):
-            grads[k] = grads[k] + l2 * params[k]
-    return grads
+    return value, penalized_grads(model, l2)
 
 
 def gradient_check(
@@ -603,144 +523,3 @@ def delta_norms(model, X, y, loss=None) -> np.ndarray:
             if isinstance(layer, Dense)
         ]
     )
-
-
-# ------------------------------------------------------------------------------ training loop
-def fit(
-    model,
-    X,
-    y,
-    optimizer,
-    epochs: int,
-    batch_size: int | None = 32,
-    loss=None,
-    l2: float = 0.0,
-    rng=None,
-    X_val=None,
-    y_val=None,
-    patience: int | None = None,
-    progress=False,
-):
-    """Train ``model`` with mini-batch backpropagation (Algorithm 5.1, corrected); returns a history.
-
-    Each epoch shuffles the training set with ``rng`` (a Generator or a seed: same seed, same
-    run) and takes one ``optimizer`` step per mini-batch of ``batch_size`` samples on the
-    gradient of the batch's J (mean loss + (λ/2)Σ‖W‖²_F, penalty gradient λW added before the
-    step).  ``batch_size=None`` (or ≥ N) is full-batch gradient descent, in a fixed order.
-    The draft's Algorithm 5.1 loops over single samples but then sums over all N in the update
-    (erratum 42); this loop is the mini-batch version that contains both as special cases.
-
-    History, a dict of lists with entry 0 = before training and entry k = after epoch k
-    (the format of `nndl.linear.fit`):
-
-    - ``"train_loss"``: J on all of (X, y), penalty included; ``"train_accuracy"``;
-    - ``"val_loss"`` (mean loss, no penalty) and ``"val_accuracy"`` on (X_val, y_val), [] without;
-    - ``"best_epoch"``: the epoch with the smallest val_loss (None without validation data).
-
-    Early stopping: with ``patience`` training stops once val_loss has not improved for
-    ``patience`` epochs, and the best epoch's parameters are copied back in place.
-    ``progress``: False (default) prints nothing; True prints one line per epoch, an integer k
-    every k epochs.  The optimizer is not reset (call ``optimizer.reset()`` to reuse one).
-
-    Fails loudly: NaN or inf in X or X_val (or in the model's parameters) raise ValueError
-    naming the first bad row.  If a score, the loss, a gradient or a parameter stops being
-    finite, or the loss exceeds 1e12 times its starting value (at least 1e12), training stops
-    with `nndl._validation.TrainingDiverged` naming the epoch and the last finite loss; the
-    overflow is computed silently (np.errstate), so no RuntimeWarnings precede it.
-    """
-    from .optim import Optimizer, _train_epochs
-
-    X = as_real_array(X, "X")
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, D) with N >= 1, got shape {X.shape}")
-    require_finite(X, "X")
-    y = as_label_array(y, "y")
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape (N,) = ({X.shape[0]},) like X {X.shape}, got {y.shape}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
-    epochs = _count(epochs, "epochs", minimum=0)
-    n = X.shape[0]
-    batch_size = n if batch_size is None else min(_count(batch_size, "batch_size"), n)
-    l2 = _check_l2(l2)
-    loss = SoftmaxCrossEntropy() if loss is None else loss
-    if (X_val is None) != (y_val is None):
-        raise ValueError("pass both X_val and y_val, or neither")
-    has_val = X_val is not None
-    if has_val:
-        X_val, y_val = as_real_array(X_val, "X_val"), as_label_array(y_val, "y_val")
-        if X_val.ndim != 2 or y_val.shape != (X_val.shape[0],):
-            raise ValueError(f"X_val must be (M, D) and y_val (M,), got {X_val.shape} and {y_val.shape}")
-        require_finite(X_val, "X_val")
-    for k, v in model.params.items():
-        require_finite(np.asarray(v), f"model.params[{k!r}]")
-    if patience is not None:
-        patience = _count(patience, "patience")
-        if not has_val:
-            raise ValueError("early stopping (patience) needs validation data X_val, y_val")
-    if isinstance(progress, (bool, np.bool_)):
-        every = 1 if progress else 0
-    else:
-        every = _count(progress, "progress")
-    rng = np.random.default_rng(rng)
-
-    history = {"train_loss": [], "train_accuracy": [], "val_loss": [], "val_accuracy": [], "best_epoch": None}
-    best_val, best_params = np.inf, None
-    last_finite, limit = None, np.inf  # for the divergence checks
-
-    def checked_loss(Xb, yb, where: str):
-        """(J, scores) on (Xb, yb); TrainingDiverged if the scores or J are not finite (or explode)."""
-        nonlocal last_finite
-        scores = model.forward(Xb)
-        check_finite_scores(scores, where=where, last_finite=last_finite)
-        value = check_loss(
-            loss.forward(scores, yb) + penalty(model, l2), where=where, last_finite=last_finite, limit=limit
-        )
-        last_finite = value
-        return value, scores
-
-    def train_step(idx, where: str) -> None:
-        """One forward/backward pass and one optimizer step on the batch ``idx`` (None: all), checked."""
-        checked_loss(X, y, where) if idx is None else checked_loss(X[idx], y[idx], where)
-        model.backward(loss.backward())
-        grads = _penalized_grads(model, l2)
-        check_finite_arrays(grads, "gradient", where=where, last_finite=last_finite)
-        optimizer.step(model.params, grads)
-        check_finite_arrays(model.params, "parameter", where=where, last_finite=last_finite)
-
-    def record(epoch: int) -> bool:
-        nonlocal best_val, best_params, limit
-        value, scores = checked_loss(X, y, f"epoch {epoch}")  # one pass for loss and accuracy
-        if epoch == 0:
-            limit = 1e12 * max(1.0, abs(value))  # an explosion, whatever the data's scale
-        history["train_loss"].append(value)
-        history["train_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y)))
-        line = (
-            f"epoch {epoch:4d}  loss {history['train_loss'][-1]:.4f}  "
-            f"accuracy {history['train_accuracy'][-1]:.4f}"
-        )
-        stop = False
-        if has_val:
-            scores = model.forward(X_val)
-            check_finite_scores(scores, where=f"epoch {epoch}", last_finite=last_finite)
-            val = loss.forward(scores, y_val)
-            history["val_loss"].append(val)
-            history["val_accuracy"].append(float(np.mean(np.argmax(scores, axis=1) == y_val)))
-            line += f"  val_loss {val:.4f}  val_accuracy {history['val_accuracy'][-1]:.4f}"
-            if val < best_val:
-                best_val, history["best_epoch"] = val, epoch
-                if patience is not None:
-                    best_params = {k: v.copy() for k, v in model.params.items()}
-            best = history["best_epoch"]
-            since = epoch + 1 if best is None else epoch - best
-            stop = patience is not None and since >= patience
-        if every and (epoch % every == 0 or stop or epoch == epochs):
-            print(line, flush=True)
-        return stop
-
-    _train_epochs(train_step, record, n, batch_size, epochs, rng)
-    if best_params is not None:
-        params = model.params
-        for k, v in best_params.items():
-            params[k][...] = v
-    return history

@@ -20,13 +20,12 @@ gradient (erratum 10).  `RMSprop` and `Adam` are beyond the draft.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
 from ._validation import as_count as _count
-from ._validation import as_real_array, check_loss, diverged, require_finite
+from ._validation import as_positive, as_real_array, as_real_number, check_loss, diverged, require_finite
 
 __all__ = [
     "Optimizer",
@@ -42,24 +41,9 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------ hyper-parameters
-def _real(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not (np.isscalar(value) and np.isreal(value)):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
-
-
-def _positive(value, name: str) -> float:
-    value = _real(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return value
-
-
 def _decay(value, name: str) -> float:
-    value = _real(value, name)
+    """A decay rate ρ or β: a real number with 0 <= value < 1."""
+    value = as_real_number(value, name)
     if not 0 <= value < 1:
         raise ValueError(f"{name} must satisfy 0 <= {name} < 1, got {value!r}")
     return value
@@ -159,7 +143,7 @@ class GD(Optimizer):
 
     def __init__(self, lr: float) -> None:
         super().__init__()
-        self.lr = _positive(lr, "lr")
+        self.lr = as_positive(lr, "lr")
 
     def _update(self, param, grad, state):
         param -= self.lr * grad  # (3.16)
@@ -177,7 +161,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float, rho: float = 0.9) -> None:
         super().__init__()
-        self.lr = _positive(lr, "lr")
+        self.lr = as_positive(lr, "lr")
         self.rho = _decay(rho, "rho")
 
     def _update(self, param, grad, state):
@@ -199,8 +183,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, lr: float, eps: float = 1e-8) -> None:
         super().__init__()
-        self.lr = _positive(lr, "lr")
-        self.eps = _positive(eps, "eps")
+        self.lr = as_positive(lr, "lr")
+        self.eps = as_positive(eps, "eps")
 
     def _update(self, param, grad, state):
         G = state.setdefault("sum_sq", np.zeros_like(param))
@@ -223,7 +207,7 @@ class AdaDelta(Optimizer):
     def __init__(self, rho: float = 0.95, eps: float = 1e-6) -> None:
         super().__init__()
         self.rho = _decay(rho, "rho")
-        self.eps = _positive(eps, "eps")
+        self.eps = as_positive(eps, "eps")
 
     def _update(self, param, grad, state):
         rho, eps = self.rho, self.eps
@@ -249,9 +233,9 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr: float, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__()
-        self.lr = _positive(lr, "lr")
+        self.lr = as_positive(lr, "lr")
         self.rho = _decay(rho, "rho")
-        self.eps = _positive(eps, "eps")
+        self.eps = as_positive(eps, "eps")
 
     def _update(self, param, grad, state):
         Eg2 = state.setdefault("avg_sq_grad", np.zeros_like(param))
@@ -273,10 +257,10 @@ class Adam(Optimizer):
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__()
-        self.lr = _positive(lr, "lr")
+        self.lr = as_positive(lr, "lr")
         self.beta1 = _decay(beta1, "beta1")
         self.beta2 = _decay(beta2, "beta2")
-        self.eps = _positive(eps, "eps")
+        self.eps = as_positive(eps, "eps")
 
     def _update(self, param, grad, state):
         b1, b2 = self.beta1, self.beta2
@@ -306,28 +290,6 @@ def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iter
     batch_size = _count(batch_size, "batch_size", 1)
     order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
     return iter([order[i : i + batch_size] for i in range(0, n, batch_size)])
-
-
-def _train_epochs(step: Callable, record: Callable, n: int, batch_size: int, epochs: int, rng) -> None:
-    """The epoch loop of `nndl.linear.fit` and `nndl.nn.fit` (unchecked: they check its inputs).
-
-    ``record(0)``, then for each epoch ``step(idx, where)`` per mini-batch of `minibatches`
-    (``idx`` None for the full batch in a fixed order, which needs no copy; ``where`` is
-    ``"epoch k"``) and ``record(k)``, until ``record`` returns True (early stopping).  Runs under
-    np.errstate: too large a learning rate overflows somewhere (a product, exp, the update), and
-    the callbacks' checks report that once, clearly, as `TrainingDiverged`, with no warnings first.
-    """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        stop = record(0)
-        for epoch in range(1, epochs + 1):
-            if stop:
-                break
-            if batch_size < n:
-                for idx in minibatches(n, batch_size, rng=rng):
-                    step(idx, f"epoch {epoch}")
-            else:
-                step(None, f"epoch {epoch}")
-            stop = record(epoch)
 
 
 def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):

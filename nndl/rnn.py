@@ -64,7 +64,6 @@ to right (denominator layout).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -73,11 +72,9 @@ from . import functions as F
 from ._validation import as_count as _count
 from ._validation import (
     as_float_dtype,
-    as_label_array,
+    as_positive,
     as_real_array,
-    check_finite_arrays,
-    check_finite_scores,
-    check_loss,
+    as_real_number,
     require_finite,
 )
 from .nn import Layer
@@ -108,8 +105,6 @@ __all__ = [
     "additive_state",
     "clip_grad_norm",
     "global_norm",
-    "train",
-    "evaluate",
     "recall_task",
     "blas_threads",
 ]
@@ -137,14 +132,8 @@ def _sigmoid(z, out=None):
 # The public kernels check their arguments (shapes only: a few microseconds) and then call the
 # unchecked engines ``_srn_forward``, ... that the layers call directly after their own checks.
 def _real_number(value, name: str, positive: bool = False) -> float:
-    """``value`` as a finite float (> 0 if ``positive``): TypeError for a non-number, ValueError
-    for NaN, ±inf or (``positive``) a value <= 0."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or (positive and value <= 0):
-        raise ValueError(f"{name} must be a {'positive ' if positive else ''}finite number, got {value!r}")
-    return value
+    """``value`` as a finite float (> 0 if ``positive``), by the checks of `nndl._validation`."""
+    return as_positive(value, name) if positive else as_real_number(value, name)
 
 
 def _activation(name, who: str):
@@ -1204,85 +1193,6 @@ def blas_threads(n):
     except ImportError:  # optional: scikit-learn brings it
         return contextlib.nullcontext()
     return threadpool_limits(limits=n, user_api="blas")
-
-
-def _labelled_sequences(X, y, who: str):
-    """X as a real (N, T, D) array and y as int64 labels (N,); NaN/inf raise ValueError naming the
-    first bad row."""
-    X = require_finite(_sequences(X, None, who, "X"), "X")
-    y = np.asarray(y)
-    y = as_label_array(require_finite(y, "y") if y.dtype.kind == "f" else y, "y")
-    if y.shape != (X.shape[0],):
-        raise ValueError(
-            f"{who}: y must have shape (N,) = ({X.shape[0]},) to match X of shape "
-            f"{X.shape}, got shape {y.shape}"
-        )
-    return X, y
-
-
-def _train_step(model, X, y, loss, where: str, last_finite):
-    """Loss and gradients of one batch; TrainingDiverged (no RuntimeWarnings) if they overflow."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        scores = model.forward(X)
-        check_finite_scores(scores, where=where, last_finite=last_finite)
-        value = check_loss(loss.forward(scores, y), where=where, last_finite=last_finite)
-        model.backward(loss.backward())
-    grads = dict(model.grads)
-    check_finite_arrays(grads, "gradient", where=where, last_finite=last_finite)
-    return value, grads
-
-
-def train(
-    model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None, clip=None, rng=None, n_threads=1
-):
-    """Mini-batch training of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
-
-    ``X`` (N, T, D), integer labels ``y`` (N,).  Each step draws ``batch_size`` sequences from
-    ``rng``, computes the batch loss and gradients (as `nndl.nn.loss_and_grads`), clips the
-    global gradient norm to ``clip`` if given (`clip_grad_norm`) and takes one optimizer step.
-    Returns the list of batch losses.
-
-    Fails loudly: NaN/inf in X or y raise ValueError naming the first bad row; when the loss, the
-    scores, a gradient or a parameter stop being finite (too large a learning rate) training
-    stops with `nndl._validation.TrainingDiverged` naming the step and the last finite loss.
-
-    ``n_threads=1`` runs BLAS single-threaded while training (if ``threadpoolctl`` is
-    installed; ``None`` leaves it alone): the per-step products of a small recurrent layer are
-    tiny, and on a busy machine waking a second BLAS thread for each of them cost 5–10× here.
-    """
-    from .nn import SoftmaxCrossEntropy
-    from .optim import Optimizer
-
-    X, y = _labelled_sequences(X, y, "train")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"train: optimizer must be an nndl.optim.Optimizer, got {type(optimizer).__name__}")
-    steps = _count(steps, "steps")
-    batch_size = _count(batch_size, "batch_size")
-    clip = None if clip is None else _real_number(clip, "clip", positive=True)
-    loss = SoftmaxCrossEntropy() if loss is None else loss
-    rng = np.random.default_rng(rng)
-    losses, last = [], None
-    with blas_threads(n_threads):
-        for step in range(1, steps + 1):
-            idx = rng.integers(0, X.shape[0], size=batch_size)
-            where = f"step {step}"
-            value, grads = _train_step(model, X[idx], y[idx], loss, where, last)
-            if clip is not None:
-                clip_grad_norm(grads, clip)
-            with np.errstate(over="ignore", invalid="ignore"):
-                optimizer.step(model.params, grads)
-            check_finite_arrays(model.params, "parameter", where=where, last_finite=value)
-            losses.append(value)
-            last = value
-    return losses
-
-
-def evaluate(model, X, y) -> float:
-    """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
-    X, y = _labelled_sequences(X, y, "evaluate")
-    scores = model.forward(X)
-    check_finite_scores(scores)  # argmax would silently call a NaN row class 0
-    return float(np.mean(np.argmax(scores, axis=1) == y))
 
 
 def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):

@@ -392,7 +392,7 @@ def regularization_explorer(
     F_grid = legendre_features(grid, degree)
     fits, train_err, val_err = [], [], []
     for lam in lambdas:
-        model = LinearRegression(l2=lam).fit_normal_equations(F_train, y_train)
+        model = LinearRegression(l2=2 * lam).fit_normal_equations(F_train, y_train)  # the draft's λ‖w‖²
         fits.append(model.predict(F_grid))
         train_err.append(model.data_loss(F_train, y_train))
         val_err.append(model.data_loss(F_val, y_val))

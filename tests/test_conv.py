@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from nndl import conv, nn, optim
 from nndl.gradcheck import numerical_gradient, relative_error
+from nndl.training import fit
 
 TOL = 1e-7
 
@@ -287,7 +288,7 @@ def test_lenet5_accepts_rows_and_trains_with_fit():
     net = conv.LeNet5(rng=0)
     X = _rng(11).normal(size=(20, 1024))
     y = np.arange(20) % 10
-    h = nn.fit(net, X, y, optim.Adam(lr=3e-3), epochs=3, batch_size=10, rng=0)
+    h = fit(net, X, y, optim.Adam(lr=3e-3), epochs=3, batch_size=10, rng=0)
     assert h["train_loss"][-1] < h["train_loss"][0]
     np.testing.assert_allclose(net.forward(X), net.forward(X.reshape(20, 1, 32, 32)))
     maps = net.feature_maps(X[:1])

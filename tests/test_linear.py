@@ -10,7 +10,8 @@ import pytest
 from nndl import data, linear, losses, optim
 from nndl.functions import softmax
 from nndl.gradcheck import numerical_gradient, relative_error
-from nndl.linear import LinearRegression, LogisticRegression, SoftmaxRegression, fit
+from nndl.linear import LinearRegression, LogisticRegression, SoftmaxRegression
+from nndl.training import fit
 
 C = 4  # classes for the softmax tests
 
@@ -94,9 +95,9 @@ def test_bias_is_not_penalised():
     for k in ridge.params:
         ridge.params[k][...] = plain.params[k]
     w = plain.params["w"]
-    assert ridge.loss(X, y) == pytest.approx(plain.loss(X, y) + 5.0 * w @ w)
+    assert ridge.loss(X, y) == pytest.approx(plain.loss(X, y) + 5.0 / 2 * w @ w)  # (λ/2)‖w‖²
     np.testing.assert_allclose(ridge.grads["b"], plain.grads["b"])
-    np.testing.assert_allclose(ridge.grads["w"], plain.grads["w"] + 10.0 * w)
+    np.testing.assert_allclose(ridge.grads["w"], plain.grads["w"] + 5.0 * w)  # λw
 
 
 def test_draft_3_38_is_half_the_gradient():
@@ -181,7 +182,7 @@ def test_closed_form_equals_gradient_descent_to_convergence(l2):
     X, y = _regression()
     exact = LinearRegression(l2).fit_normal_equations(X, y)
     gd = LinearRegression(l2)
-    history = fit(gd, X, y, optim.GD(0.2), epochs=400)
+    history = fit(gd, X, y, optim.GD(0.2), epochs=400, batch_size=None)
     assert np.all(np.diff(history["train_loss"]) <= 1e-15)  # monotone descent
     np.testing.assert_allclose(gd.params["w"], exact.params["w"], atol=1e-10)
     np.testing.assert_allclose(gd.params["b"], exact.params["b"], atol=1e-10)
@@ -189,12 +190,12 @@ def test_closed_form_equals_gradient_descent_to_convergence(l2):
 
 
 def test_ridge_equals_scikit_learn():
-    """Our J = (1/N)‖y − Xw − b‖² + l2‖w‖² is sklearn's ‖y − Xw − b‖² + α‖w‖² divided by N: α = N·l2."""
+    """Our J = (1/N)‖y − Xw − b‖² + (l2/2)‖w‖² is sklearn's ‖y − Xw − b‖² + α‖w‖² over N: α = N·l2/2."""
     sklearn_linear = pytest.importorskip("sklearn.linear_model")
     X, y = _regression()
     for l2 in (0.01, 0.5, 3.0):
         ours = LinearRegression(l2).fit_normal_equations(X, y)
-        ref = sklearn_linear.Ridge(alpha=len(y) * l2, fit_intercept=True, solver="cholesky").fit(X, y)
+        ref = sklearn_linear.Ridge(alpha=len(y) * l2 / 2, fit_intercept=True, solver="cholesky").fit(X, y)
         np.testing.assert_allclose(ours.params["w"], ref.coef_, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(ours.params["b"], ref.intercept_, rtol=1e-9, atol=1e-12)
 
@@ -282,8 +283,8 @@ def test_softmax_training_with_two_classes_tracks_logistic_training(l2):
     """From zero, W's columns stay opposite; w₁ − w₀ follows logistic GD with 2× the rate (and l2/2)."""
     X, y = data.make_blobs(30, num_classes=2, spread=2.0, rng=4)
     soft, logi = SoftmaxRegression(2, l2=l2), LogisticRegression(l2=l2 / 2)
-    fit(soft, X, y, optim.GD(0.1), epochs=50)
-    fit(logi, X, y, optim.GD(0.2), epochs=50)
+    fit(soft, X, y, optim.GD(0.1), epochs=50, batch_size=None)
+    fit(logi, X, y, optim.GD(0.2), epochs=50, batch_size=None)
     W, b = soft.params["w"], soft.params["b"]
     np.testing.assert_allclose(W[:, 1] - W[:, 0], logi.params["w"], rtol=1e-10)
     np.testing.assert_allclose(b[1] - b[0], logi.params["b"], rtol=1e-10, atol=1e-14)
@@ -310,12 +311,11 @@ def test_softmax_regression_on_digits():
         X_val=Xva,
         y_val=yva,
         patience=5,
-        metric=_accuracy,
     )
     seconds = time.perf_counter() - start
     acc = _accuracy(yte, model.predict(Xte))
     assert acc >= 0.95, f"test accuracy {acc:.4f}"
-    assert history["val_metric"][history["best_epoch"]] >= 0.95
+    assert history["val_accuracy"][history["best_epoch"]] >= 0.95
     assert seconds < 10, f"training took {seconds:.1f} s"
 
 
@@ -323,10 +323,10 @@ def test_softmax_regression_on_digits():
 def test_fit_history_without_validation():
     X, y = _regression()
     model = LinearRegression()
-    history = fit(model, X, y, optim.GD(0.1), epochs=7)
+    history = fit(model, X, y, optim.GD(0.1), epochs=7, batch_size=None)
     assert len(history["train_loss"]) == 8  # before training + 7 epochs
     assert history["val_loss"] == [] and history["best_epoch"] is None
-    assert "val_metric" not in history
+    assert history["train_accuracy"] == history["val_accuracy"] == []  # regression: no classes
     assert history["train_loss"][-1] == pytest.approx(model.loss(X, y))
 
 
@@ -343,11 +343,14 @@ def test_fit_history_lengths_with_validation_and_metric():
         rng=0,
         X_val=Xva,
         y_val=yva,
-        metric=_accuracy,
     )
-    assert len(history["train_loss"]) == len(history["val_loss"]) == len(history["val_metric"]) == 13
+    assert len(history["train_loss"]) == len(history["val_loss"]) == len(history["val_accuracy"]) == 13
     assert history["val_loss"][history["best_epoch"]] == min(history["val_loss"])
-    assert history["val_metric"][-1] > 0.9
+    assert history["val_accuracy"][-1] > 0.9
+    model = SoftmaxRegression(3)
+    history = fit(model, Xtr, ytr, optim.GD(0.1), epochs=2, X_val=Xva, y_val=yva)
+    assert history["val_accuracy"][-1] == _accuracy(yva, model.predict(Xva))
+    assert history["train_accuracy"][-1] == _accuracy(ytr, model.predict(Xtr))
 
 
 def _drifting_regression():
@@ -374,7 +377,7 @@ def test_early_stopping_restores_the_best_epoch(patience):
     Xt, yt, Xv, yv = _drifting_regression()
     model, opt = LinearRegression(), _Recording(0.05)
     w_ref = model.init(1).params["w"]
-    history = fit(model, Xt, yt, opt, epochs=200, X_val=Xv, y_val=yv, patience=patience)
+    history = fit(model, Xt, yt, opt, epochs=200, batch_size=None, X_val=Xv, y_val=yv, patience=patience)
     best, val = history["best_epoch"], history["val_loss"]
     assert 0 < best < 50
     epochs_run = len(val) - 1
@@ -390,7 +393,7 @@ def test_early_stopping_restores_the_best_epoch(patience):
 def test_without_patience_the_final_parameters_are_kept():
     Xt, yt, Xv, yv = _drifting_regression()
     model, opt = LinearRegression(), _Recording(0.05)
-    history = fit(model, Xt, yt, opt, epochs=40, X_val=Xv, y_val=yv)
+    history = fit(model, Xt, yt, opt, epochs=40, batch_size=None, X_val=Xv, y_val=yv)
     assert len(history["val_loss"]) == 41 and history["best_epoch"] < 40
     np.testing.assert_array_equal(model.params["w"], opt.trace[-1]["w"])
 
@@ -398,7 +401,7 @@ def test_without_patience_the_final_parameters_are_kept():
 def test_patience_covers_restoring_the_initial_parameters():
     Xt, yt, Xv, yv = _drifting_regression()
     model = LinearRegression()
-    history = fit(model, Xt, yt, optim.GD(0.05), epochs=50, X_val=Xv, y_val=-yv, patience=2)
+    history = fit(model, Xt, yt, optim.GD(0.05), epochs=50, batch_size=None, X_val=Xv, y_val=-yv, patience=2)
     assert history["best_epoch"] == 0 and len(history["val_loss"]) == 3
     np.testing.assert_array_equal(model.params["w"], 0.0)
 
@@ -417,8 +420,8 @@ def test_fit_is_deterministic_for_a_seed():
     assert not np.array_equal(w1, w3)
     # full-batch GD does not shuffle, so the seed does not matter
     a, b = LogisticRegression(), LogisticRegression()
-    fit(a, X, y == 1, optim.GD(0.5), epochs=5, rng=1)
-    fit(b, X, y == 1, optim.GD(0.5), epochs=5, rng=2)
+    fit(a, X, y == 1, optim.GD(0.5), epochs=5, batch_size=None, rng=1)
+    fit(b, X, y == 1, optim.GD(0.5), epochs=5, batch_size=None, rng=2)
     np.testing.assert_array_equal(a.params["w"], b.params["w"])
 
 
@@ -463,7 +466,7 @@ def test_errors_for_bad_shapes():
     model.init(2)
     with pytest.raises(ValueError, match="3 features"):
         model.predict(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"X_val of shape \(3, 2\) and y_val of shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"N = 3 rows of X_val \(3, 2\); got y_val of shape \(2,\)"):
         fit(model, np.ones((5, 2)), np.ones(5), optim.GD(0.1), 1, X_val=np.ones((3, 2)), y_val=np.ones(2))
 
 
@@ -485,7 +488,10 @@ def test_errors_for_bad_labels():
         SoftmaxRegression(3).loss(X, [0, 1, 2, 3])
     with pytest.raises(ValueError, match="negative"):
         SoftmaxRegression(3).loss(X, [0, 1, -1, 2])
-    with pytest.raises(ValueError, match=r"binary labels y in \{0, 1\}.*\[-1, 1\].*\(y \+ 1\) // 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"y must hold binary labels in \{0, 1\}.*\[-1, 1\].*\(y \+ 1\) // 2",
+    ):
         LogisticRegression().loss(X, [-1, 1, 1, -1])
     with pytest.raises(ValueError, match=r"\{0, 1\}.*\[0, 1, 2\]"):
         fit(LogisticRegression(), X, [0, 1, 2, 1], optim.GD(0.1), 1)
@@ -519,4 +525,4 @@ def test_float32_inputs_and_zero_features():
     x, t = data.make_polynomial_regression(30, rng=0)
     const = LinearRegression().fit_normal_equations(data.polynomial_features(x, 0), t)
     assert float(const.params["b"]) == pytest.approx(t.mean())
-    assert losses.squared(t, const.predict(np.empty((30, 0)))) == pytest.approx(t.var())
+    assert losses.squared(const.predict(np.empty((30, 0))), t) == pytest.approx(t.var())

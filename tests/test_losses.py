@@ -98,36 +98,36 @@ def test_values_match_scalar_formulas(seed):
     n, c = 9, 4
     y, yp = _labels(rng, n, c), _labels(rng, n, c)
     np.testing.assert_array_equal(
-        L.zero_one(y, yp, "none"),  # (3.8)
+        L.zero_one(yp, y, "none"),  # (3.8)
         [1.0 if a != b else 0.0 for a, b in zip(y, yp)],
     )
     t, f = rng.normal(size=(n, 3)), rng.normal(size=(n, 3))
     np.testing.assert_allclose(
-        L.squared(t, f, "none"),  # (3.9)
+        L.squared(f, t, "none"),  # (3.9)
         [sum((a - b) ** 2 for a, b in zip(r, s)) for r, s in zip(t, f)],
         rtol=1e-13,
     )
     p = _probs(rng, n, c)
     np.testing.assert_allclose(
-        L.cross_entropy(y, p, "none"),  # (3.11)
+        L.cross_entropy(p, y, "none"),  # (3.11)
         [-math.log(p[i, y[i]]) for i in range(n)],
         rtol=1e-13,
     )
     z = rng.normal(scale=3.0, size=(n, c))
     np.testing.assert_allclose(
-        L.softmax_cross_entropy(y, z, "none"),
+        L.softmax_cross_entropy(z, y, "none"),
         [-math.log(math.exp(z[i, y[i]]) / sum(math.exp(v) for v in z[i])) for i in range(n)],
         rtol=1e-12,
     )
     b, s = rng.integers(0, 2, n), rng.normal(scale=3.0, size=n)
     np.testing.assert_allclose(
-        L.logistic_cross_entropy(b, s, "none"),  # (3.45)
+        L.logistic_cross_entropy(s, b, "none"),  # (3.45)
         [-(yi * math.log(_sigma(v)) + (1 - yi) * math.log(1 - _sigma(v))) for yi, v in zip(b, s)],
         rtol=1e-12,
     )
     sg = _signs(rng, n)
     np.testing.assert_allclose(
-        L.hinge(sg, s, "none"),  # (3.13)
+        L.hinge(s, sg, "none"),  # (3.13)
         [max(0.0, 1.0 - yi * v) for yi, v in zip(sg, s)],
         rtol=1e-15,
     )
@@ -146,10 +146,10 @@ def test_label_and_one_hot_targets_agree(seed):
     rng = np.random.default_rng(seed)
     y, p, z = _labels(rng, 6, 3), _probs(rng, 6, 3), rng.normal(size=(6, 3))
     Y = np.eye(3)[y]
-    np.testing.assert_allclose(L.cross_entropy(Y, p, "none"), L.cross_entropy(y, p, "none"), rtol=1e-14)
-    np.testing.assert_allclose(L.cross_entropy_grad(Y, p), L.cross_entropy_grad(y, p), rtol=1e-14)
+    np.testing.assert_allclose(L.cross_entropy(p, Y, "none"), L.cross_entropy(p, y, "none"), rtol=1e-14)
+    np.testing.assert_allclose(L.cross_entropy_grad(p, Y), L.cross_entropy_grad(p, y), rtol=1e-14)
     np.testing.assert_allclose(
-        L.softmax_cross_entropy(Y, z, "none"), L.softmax_cross_entropy(y, z, "none"), rtol=1e-14
+        L.softmax_cross_entropy(z, Y, "none"), L.softmax_cross_entropy(z, y, "none"), rtol=1e-14
     )
 
 
@@ -160,7 +160,7 @@ def test_softmax_cross_entropy_equals_cross_entropy_of_softmax(seed):
     y, z = _labels(rng, 8, 5), rng.normal(scale=4.0, size=(8, 5))
     for reduction in L.REDUCTIONS:
         np.testing.assert_allclose(
-            L.softmax_cross_entropy(y, z, reduction), L.cross_entropy(y, F.softmax(z), reduction), rtol=1e-12
+            L.softmax_cross_entropy(z, y, reduction), L.cross_entropy(F.softmax(z), y, reduction), rtol=1e-12
         )
 
 
@@ -171,14 +171,14 @@ def test_logistic_cross_entropy_is_two_class_softmax_cross_entropy(seed):
     y, z = rng.integers(0, 2, 10), rng.normal(scale=5.0, size=10)
     pair = np.stack([np.zeros_like(z), z], axis=1)
     np.testing.assert_allclose(
-        L.logistic_cross_entropy(y, z, "none"),
-        L.softmax_cross_entropy(y, pair, "none"),
+        L.logistic_cross_entropy(z, y, "none"),
+        L.softmax_cross_entropy(pair, y, "none"),
         rtol=1e-12,
         atol=1e-15,
     )
     np.testing.assert_allclose(
-        L.logistic_cross_entropy_grad(y, z),
-        L.softmax_cross_entropy_grad(y, pair)[:, 1],
+        L.logistic_cross_entropy_grad(z, y),
+        L.softmax_cross_entropy_grad(pair, y)[:, 1],
         rtol=1e-12,
         atol=1e-17,
     )
@@ -187,14 +187,14 @@ def test_logistic_cross_entropy_is_two_class_softmax_cross_entropy(seed):
 def test_zero_one_mean_is_error_rate_and_draft_case_table_is_swapped():
     """(3.8): a correct prediction costs 0 (the printed (3.7) would give 1, erratum 6)."""
     assert L.zero_one([3], [3]) == 0.0
-    assert L.zero_one([3], [1]) == 1.0
-    assert L.zero_one([0, 1, 2, 2], [0, 2, 2, 1]) == 2 / 4
+    assert L.zero_one([1], [3]) == 1.0
+    assert L.zero_one([0, 2, 2, 1], [0, 1, 2, 2]) == 2 / 4
 
 
 def test_hinge_with_plus_minus_one_outputs_is_twice_zero_one():
     """With f ∈ {−1, +1} (as the draft states), max(0, 1 − y f) ∈ {0, 2} = 2 I(y ≠ f)."""
     y, f = np.array([1, -1, 1, -1]), np.array([1, 1, -1, -1])
-    np.testing.assert_array_equal(L.hinge(y, f, "none"), 2 * L.zero_one(y, f, "none"))
+    np.testing.assert_array_equal(L.hinge(f, y, "none"), 2 * L.zero_one(f, y, "none"))
 
 
 # ---------------------------------------------------------------------------- reductions
@@ -204,13 +204,13 @@ def test_reductions_are_consistent(name, seed):
     """'none' is (N,), 'mean' is its average (the empirical risk (3.3)) and 'sum' = N × mean."""
     rng = np.random.default_rng(seed)
     loss, _, y, pred = problem(name, rng)
-    per = loss(y, pred, "none")
+    per = loss(pred, y, "none")
     assert per.shape == (pred.shape[0],)
-    mean, total = loss(y, pred, "mean"), loss(y, pred, "sum")
+    mean, total = loss(pred, y, "mean"), loss(pred, y, "sum")
     assert np.ndim(mean) == 0 and np.ndim(total) == 0
     np.testing.assert_allclose(mean, math.fsum(per) / len(per), rtol=1e-13)
     np.testing.assert_allclose(total, len(per) * mean, rtol=1e-13)
-    np.testing.assert_allclose(loss(y, pred), mean, rtol=0)  # "mean" is the default
+    np.testing.assert_allclose(loss(pred, y), mean, rtol=0)  # "mean" is the default
 
 
 # ----------------------------------------------------------------------------- gradients
@@ -220,9 +220,9 @@ def test_gradient_matches_central_difference(name, seed):
     """`*_grad` is the gradient of the mean loss (3.3) w.r.t. the prediction: checked numerically."""
     rng = np.random.default_rng(seed)
     loss, grad, y, pred = problem(name, rng)
-    analytic = grad(y, pred)
+    analytic = grad(pred, y)
     assert analytic.shape == pred.shape
-    numeric = numerical_gradient(lambda q: loss(y, q, "mean"), pred)
+    numeric = numerical_gradient(lambda q: loss(q, y, "mean"), pred)
     assert relative_error(analytic, numeric) < 1e-7
 
 
@@ -233,15 +233,15 @@ def test_softmax_cross_entropy_gradient_formula(seed):
     y, z = _labels(rng, 5, 3), rng.normal(size=(5, 3))
     e = np.exp(z - z.max(axis=1, keepdims=True))
     expected = (e / e.sum(axis=1, keepdims=True) - np.eye(3)[y]) / 5
-    np.testing.assert_allclose(L.softmax_cross_entropy_grad(y, z), expected, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(L.softmax_cross_entropy_grad(z, y), expected, rtol=1e-12, atol=1e-16)
 
 
 def test_hinge_subgradient_convention_at_the_kink():
     """At y f = 1 the hinge has a kink; hinge_grad uses the subgradient 0 there (documented)."""
     y = np.array([1, -1, 1, -1])
     f = np.array([1.0, -1.0, 0.5, 2.0])  # y f = 1, 1 (kinks), 0.5 (active), -2 (active)
-    np.testing.assert_array_equal(L.hinge_grad(y, f), [0.0, 0.0, -1 / 4, 1 / 4])
-    np.testing.assert_array_equal(L.hinge(y, f, "none"), [0.0, 0.0, 0.5, 3.0])
+    np.testing.assert_array_equal(L.hinge_grad(f, y), [0.0, 0.0, -1 / 4, 1 / 4])
+    np.testing.assert_array_equal(L.hinge(f, y, "none"), [0.0, 0.0, 0.5, 3.0])
 
 
 # ----------------------------------------------------------------------------- stability
@@ -251,22 +251,22 @@ BIG = 1e4
 def test_softmax_cross_entropy_is_stable_for_huge_logits():
     z = np.array([[BIG, -BIG, 0.0], [-BIG, BIG, 0.0], [BIG, BIG, -BIG]])
     y = np.array([0, 0, 2])
-    per = _stable(L.softmax_cross_entropy, y, z, "none")
+    per = _stable(L.softmax_cross_entropy, z, y, "none")
     # log-sum-exp is the largest logit (+ log 2 for the tie), so −log p_y = max − z_y (+ log 2).
     np.testing.assert_allclose(per, [0.0, 2 * BIG, 2 * BIG + math.log(2)], rtol=1e-15)
-    g = _stable(L.softmax_cross_entropy_grad, y, z)
+    g = _stable(L.softmax_cross_entropy_grad, z, y)
     np.testing.assert_allclose(g, np.array([[0, 0, 0], [-1, 1, 0], [0.5, 0.5, -1]]) / 3, atol=1e-15)
     for reduction in L.REDUCTIONS:
-        assert np.all(np.isfinite(_stable(L.softmax_cross_entropy, y, z, reduction)))
+        assert np.all(np.isfinite(_stable(L.softmax_cross_entropy, z, y, reduction)))
 
 
 def test_logistic_cross_entropy_is_stable_and_accurate():
     z = np.array([BIG, -BIG, BIG, -BIG, 40.0, -40.0])
     y = np.array([1, 0, 0, 1, 1, 0])
-    per = _stable(L.logistic_cross_entropy, y, z, "none")
+    per = _stable(L.logistic_cross_entropy, z, y, "none")
     tiny = math.log1p(math.exp(-40.0))  # the exact loss of a confident correct answer
     np.testing.assert_allclose(per, [0.0, 0.0, BIG, BIG, tiny, tiny], rtol=1e-14)
-    g = _stable(L.logistic_cross_entropy_grad, y, z)
+    g = _stable(L.logistic_cross_entropy_grad, z, y)
     np.testing.assert_allclose(
         g, np.array([0, 0, 1, -1, -_sigma(-40.0), _sigma(-40.0)]) / 6, rtol=1e-12, atol=1e-300
     )
@@ -275,17 +275,17 @@ def test_logistic_cross_entropy_is_stable_and_accurate():
 def test_cross_entropy_with_zero_probability_is_finite_and_silent():
     p = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]])
     y = np.array([0, 1, 0])
-    per = _stable(L.cross_entropy, y, p, "none")
+    per = _stable(L.cross_entropy, p, y, "none")
     clip = -math.log(np.finfo(np.float64).tiny)
     np.testing.assert_allclose(per, [clip, math.log(2), 0.0], rtol=1e-15)
-    g = _stable(L.cross_entropy_grad, y, p)
+    g = _stable(L.cross_entropy_grad, p, y)
     assert np.all(np.isfinite(g))
     np.testing.assert_allclose(g[1:], [[0, -2 / 3], [-1 / 3, 0]], rtol=1e-15)
-    assert np.all(np.isfinite(_stable(L.cross_entropy, np.eye(2)[y], p, "none")))
+    assert np.all(np.isfinite(_stable(L.cross_entropy, p, np.eye(2)[y], "none")))
 
 
 def test_hinge_is_stable_for_huge_scores():
-    per = _stable(L.hinge, [1, -1, 1, -1], [BIG, -BIG, -BIG, BIG], "none")
+    per = _stable(L.hinge, [BIG, -BIG, -BIG, BIG], [1, -1, 1, -1], "none")
     np.testing.assert_array_equal(per, [0.0, 0.0, 1 + BIG, 1 + BIG])
 
 
@@ -294,10 +294,10 @@ def test_float32_stays_float32(name):
     rng = np.random.default_rng(0)
     loss, grad, y, pred = problem(name, rng)
     pred32 = (pred * (BIG / np.abs(pred).max())).astype(np.float32)  # up to ±1e4
-    per = _stable(loss, y, pred32, "none")
+    per = _stable(loss, pred32, y, "none")
     assert per.dtype == np.float32 and np.all(np.isfinite(per))
-    assert _stable(grad, y, pred32).dtype == np.float32
-    expected = loss(y, pred32.astype(np.float64), "none")
+    assert _stable(grad, pred32, y).dtype == np.float32
+    expected = loss(pred32.astype(np.float64), y, "none")
     np.testing.assert_allclose(per, expected, rtol=1e-6, atol=1e-3)
 
 
@@ -305,19 +305,19 @@ def test_float32_stays_float32(name):
 def test_length_mismatch_names_both_shapes():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match=re.escape("(5,)") + ".*" + re.escape("(4, 3)")):
-        L.cross_entropy(np.zeros(5, int), _probs(rng, 4, 3))
+        L.cross_entropy(_probs(rng, 4, 3), np.zeros(5, int))
     with pytest.raises(ValueError, match=re.escape("(5,)") + ".*" + re.escape("(4, 3)")):
-        L.softmax_cross_entropy_grad(np.zeros(5, int), np.zeros((4, 3)))
+        L.softmax_cross_entropy_grad(np.zeros((4, 3)), np.zeros(5, int))
     with pytest.raises(ValueError, match=re.escape("(5,)") + ".*" + re.escape("(4,)")):
-        L.logistic_cross_entropy(np.zeros(5, int), np.zeros(4))
+        L.logistic_cross_entropy(np.zeros(4), np.zeros(5, int))
     with pytest.raises(ValueError, match=re.escape("(5,)") + ".*" + re.escape("(4,)")):
-        L.hinge(np.ones(5), np.zeros(4))
+        L.hinge(np.zeros(4), np.ones(5))
     with pytest.raises(ValueError, match=re.escape("(4, 2)") + ".*" + re.escape("(4, 3)")):
-        L.cross_entropy(np.zeros((4, 2)), _probs(rng, 4, 3))
+        L.cross_entropy(_probs(rng, 4, 3), np.zeros((4, 2)))
     with pytest.raises(ValueError, match=re.escape("(4, 1)") + ".*" + re.escape("(4,)")):
-        L.squared(np.zeros((4, 1)), np.zeros(4))
+        L.squared(np.zeros(4), np.zeros((4, 1)))
     with pytest.raises(ValueError, match=re.escape("(3,)") + ".*" + re.escape("(2,)")):
-        L.zero_one([0, 1, 2], [0, 1])
+        L.zero_one([0, 1], [0, 1, 2])
 
 
 @pytest.mark.parametrize(
@@ -326,18 +326,20 @@ def test_length_mismatch_names_both_shapes():
 def test_labels_out_of_range_for_c_classes(fn):
     pred = np.full((3, 3), 1 / 3)
     with pytest.raises(ValueError, match=r"label 3.*C = 3.*0\.\.2"):
-        fn([0, 3, 1], pred)
+        fn(pred, [0, 3, 1])
     with pytest.raises(ValueError, match="negative label -1"):
-        fn([0, -1, 1], pred)
+        fn(pred, [0, -1, 1])
     with pytest.raises(ValueError, match="non-integer value 0.5"):
-        fn([0, 0.5, 1], pred)
+        fn(pred, [0, 0.5, 1])
 
 
 def test_one_hot_errors():
     with pytest.raises(ValueError, match=r"label 3.*C = 3"):
         L.one_hot([0, 3], num_classes=3)
-    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+    with pytest.raises(ValueError, match="num_classes must be >= 1, got 0"):
         L.one_hot([0, 1], num_classes=0)
+    with pytest.raises(TypeError, match="num_classes must be an integer, got 2.0"):
+        L.one_hot([0, 1], num_classes=2.0)
     with pytest.raises(ValueError, match=re.escape("(N,)")):
         L.one_hot([[0, 1]])
 
@@ -346,14 +348,14 @@ def test_one_hot_errors():
 @pytest.mark.parametrize("bad", [-1, 2, 0.5])
 def test_logistic_labels_must_be_zero_or_one(fn, bad):
     with pytest.raises(ValueError, match=re.escape("{0, 1}") + ".*" + re.escape(repr(bad))):
-        fn([1, bad, 0], np.zeros(3))
+        fn(np.zeros(3), [1, bad, 0])
 
 
 @pytest.mark.parametrize("fn", [L.hinge, L.hinge_grad])
 @pytest.mark.parametrize("bad", [0, 2, -0.5])
 def test_hinge_labels_must_be_plus_or_minus_one(fn, bad):
     with pytest.raises(ValueError, match=re.escape("{-1, 1}") + ".*" + re.escape(repr(bad))):
-        fn([1, bad, -1], np.zeros(3))
+        fn(np.zeros(3), [1, bad, -1])
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -361,29 +363,29 @@ def test_hinge_labels_must_be_plus_or_minus_one(fn, bad):
 def test_bad_reduction_lists_the_allowed_values(name, reduction):
     loss, _, y, pred = problem(name, np.random.default_rng(0))
     with pytest.raises(ValueError, match=re.escape("('mean', 'sum', 'none')")):
-        loss(y, pred, reduction)
+        loss(pred, y, reduction)
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_non_numeric_input_raises_type_error(name):
     loss, grad, y, pred = problem(name, np.random.default_rng(0))
     with pytest.raises(TypeError, match="dtype <U"):
-        loss(y, pred.astype(str))
+        loss(pred.astype(str), y)
     with pytest.raises(TypeError, match="dtype <U"):
-        loss(y.astype(str), pred)
+        loss(pred, y.astype(str))
     if grad is not None:
         with pytest.raises(TypeError, match="dtype <U"):
-            grad(y, pred.astype(str))
+            grad(pred.astype(str), y)
 
 
 def test_probabilities_and_targets_are_checked():
     with pytest.raises(ValueError, match=re.escape("[0, 1]")):
-        L.cross_entropy([0], [[1.5, -0.5]])
+        L.cross_entropy([[1.5, -0.5]], [0])
     with pytest.raises(ValueError, match="sum to 1"):
-        L.cross_entropy(np.array([[1.0, 1.0]]), [[0.5, 0.5]])
+        L.cross_entropy([[0.5, 0.5]], np.array([[1.0, 1.0]]))
     with pytest.raises(ValueError, match=re.escape("(N, C)")):
-        L.softmax_cross_entropy([0, 1], [0.3, 0.2])
+        L.softmax_cross_entropy([0.3, 0.2], [0, 1])
     with pytest.raises(ValueError, match="at least one sample"):
         L.squared(np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match=r"^logits must be finite; found nan at row 0"):
-        L.softmax_cross_entropy([0], [[np.nan, 0.0]])
+        L.softmax_cross_entropy([[np.nan, 0.0]], [0])

@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 from nndl import data, gradcheck, linear, losses, metrics, nn, optim, perceptron
 from nndl import functions as F
 from nndl._validation import TrainingDiverged, as_label_array
+from nndl.training import fit
 
 
 # ------------------------------------------------- 1. finite differences whatever the layout
@@ -63,14 +64,14 @@ def test_gradient_check_works_on_a_float32_model_and_leaves_it_untouched():
 # ---------------------------------------------------------------- 6. precision of log-softmax
 def test_log_softmax_of_tied_huge_logits_is_minus_log_2():
     np.testing.assert_allclose(F.log_softmax(np.array([1e16, 1e16])), -np.log(2), rtol=1e-15)
-    np.testing.assert_allclose(losses.softmax_cross_entropy([0], [[1e16, 1e16]]), np.log(2), rtol=1e-15)
+    np.testing.assert_allclose(losses.softmax_cross_entropy([[1e16, 1e16]], [0]), np.log(2), rtol=1e-15)
 
 
 @pytest.mark.parametrize("shift", [1e4, -1e4])
 def test_float32_cross_entropy_keeps_small_losses_at_large_logits(shift):
     z = np.array([[shift, shift - 8.0]], dtype=np.float32)
     expected = np.log1p(np.exp(-8.0))  # 3.35e-4; x − logsumexp(x) gave 0 in float32
-    got = losses.softmax_cross_entropy([0], z)
+    got = losses.softmax_cross_entropy(z, [0])
     assert got.dtype == np.float32
     # log(1 + 3.35e-4) in float32: relative error up to eps32 / 3.35e-4 = 3.6e-4
     np.testing.assert_allclose(got, expected, rtol=4e-4)
@@ -98,7 +99,7 @@ def test_log_softmax_is_stable_for_any_finite_logits(z, dtype):
         logp = F.log_softmax(z, axis=1)
         lse = F.logsumexp(z, axis=1)
         p = F.softmax(z, axis=1)
-        ce = losses.softmax_cross_entropy(np.zeros(z.shape[0], dtype=int), z)
+        ce = losses.softmax_cross_entropy(z, np.zeros(z.shape[0], dtype=int))
     assert logp.dtype == z.dtype and not np.isnan(logp).any() and np.all(logp <= 0)
     assert np.all(np.isfinite(lse)) and np.isfinite(ce)
     np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-5)
@@ -118,9 +119,9 @@ def test_a_huge_float_label_is_reported_as_too_large_not_negative():
 
 def test_hinge_errors_name_the_scores():
     with pytest.raises(ValueError, match=r"^scores must have shape"):
-        losses.hinge([1, -1], np.zeros((2, 2)))
+        losses.hinge(np.zeros((2, 2)), [1, -1])
     with pytest.raises(ValueError, match=r"^scores must be finite; found nan at index 1"):
-        losses.hinge_grad([1, -1], [0.5, np.nan])
+        losses.hinge_grad([0.5, np.nan], [1, -1])
 
 
 # --------------------------------------------------------------------------- 4. float dtypes
@@ -155,17 +156,17 @@ def test_training_loops_reject_non_finite_data_naming_argument_and_row(bad):
     Xok, Xbad = _with_bad(0.0), _with_bad(bad)
     row = re.escape(f"found {bad} at row 3")
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
-        nn.fit(nn.mlp([2, 2]), Xbad, y, optim.GD(0.1), 1)
+        fit(nn.mlp([2, 2]), Xbad, y, optim.GD(0.1), 1)
     with pytest.raises(ValueError, match=rf"^X_val must be finite; {row}"):
-        nn.fit(nn.mlp([2, 2]), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
+        fit(nn.mlp([2, 2]), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
-        linear.fit(linear.LogisticRegression(), Xbad, y, optim.GD(0.1), 1)
+        fit(linear.LogisticRegression(), Xbad, y, optim.GD(0.1), 1)
     with pytest.raises(ValueError, match=rf"^X_val must be finite; {row}"):
-        linear.fit(linear.LogisticRegression(), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
+        fit(linear.LogisticRegression(), Xok, y, optim.GD(0.1), 1, X_val=Xbad, y_val=y)
     with pytest.raises(ValueError, match=rf"^y must be finite; found {re.escape(str(bad))} at index 3"):
-        linear.fit(linear.LinearRegression(), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
+        fit(linear.LinearRegression(), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
     with pytest.raises(ValueError, match=r"^y must be finite"):
-        linear.fit(linear.SoftmaxRegression(2), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
+        fit(linear.SoftmaxRegression(2), Xok, np.where(np.arange(6) == 3, bad, 1.0), optim.GD(0.1), 1)
 
 
 @pytest.mark.parametrize("bad", BAD)
@@ -176,7 +177,7 @@ def test_losses_metrics_predict_and_standardize_reject_non_finite(bad):
     with pytest.raises(ValueError, match=rf"^scores must be finite; {row}"):
         nn.SoftmaxCrossEntropy().forward(Z, y)
     with pytest.raises(ValueError, match=rf"^logits must be finite; {row}"):
-        losses.softmax_cross_entropy(y, Z)
+        losses.softmax_cross_entropy(Z, y)
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
         nn.mlp([2, 2]).predict(Z)  # a NaN row used to be predicted as class 0
     with pytest.raises(ValueError, match=rf"^X must be finite; {row}"):
@@ -260,7 +261,7 @@ def test_linear_fit_stops_with_training_diverged_and_no_warnings(lr, batch_size)
         match=r"^training diverged at epoch \d+: .*last finite "
         r"loss [0-9.e+]+\)\. Try a smaller learning rate",
     ):
-        _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(lr), 500, batch_size=batch_size, rng=0)
+        _strict(fit, linear.LinearRegression(), X, y, optim.GD(lr), 500, batch_size=batch_size, rng=0)
 
 
 @pytest.mark.parametrize(
@@ -281,7 +282,7 @@ def test_nn_fit_stops_with_training_diverged_and_no_warnings(activation, opt):
         match=r"^training diverged at epoch \d+: .*\(last finite "
         r"loss [0-9.e+]+\)\. Try a smaller learning rate",
     ):
-        _strict(nn.fit, model, 100 * X, y, opt, 200, batch_size=16, rng=0)
+        _strict(fit, model, 100 * X, y, opt, 200, batch_size=16, rng=0)
 
 
 def test_a_slowly_growing_but_finite_run_is_still_returned():
@@ -289,7 +290,7 @@ def test_a_slowly_growing_but_finite_run_is_still_returned():
     X, y, *_ = data.make_linear_regression(40, 1, rng=0)
     Xh = linear.add_bias_feature(X)
     L = np.linalg.eigvalsh(2 / len(y) * Xh.T @ Xh).max()
-    hist = _strict(linear.fit, linear.LinearRegression(), X, y, optim.GD(1.1 * 2 / L), 60)
+    hist = _strict(fit, linear.LinearRegression(), X, y, optim.GD(1.1 * 2 / L), 60, batch_size=None)
     assert hist["train_loss"][-1] > 100 * hist["train_loss"][0]
     _, values = _strict(optim.minimize, lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(1.2), 60)
     assert values[-1] > 1e10
@@ -304,14 +305,14 @@ def test_minimize_stops_when_the_values_overflow():
 @pytest.mark.parametrize(
     "loop",
     [
-        lambda e: nn.fit(nn.mlp([2, 2]), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
-        lambda e: linear.fit(linear.LinearRegression(), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+        lambda e: fit(nn.mlp([2, 2]), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
+        lambda e: fit(linear.LinearRegression(), np.ones((2, 2)), [0, 1], optim.GD(0.1), e),
         lambda e: perceptron.perceptron(np.eye(2), [1, -1], epochs=e),
         lambda e: perceptron.multiclass_perceptron(np.eye(2), [0, 1], epochs=e),
         lambda e: perceptron.averaged_perceptron(np.eye(2), [1, -1], epochs=e),
         lambda e: optim.minimize(lambda x: (x @ x, 2 * x), np.ones(2), optim.GD(0.1), e),
     ],
-    ids=["nn.fit", "linear.fit", "perceptron", "multiclass_perceptron", "averaged_perceptron", "minimize"],
+    ids=["fit(mlp)", "fit(linear)", "perceptron", "multiclass_perceptron", "averaged_perceptron", "minimize"],
 )
 def test_every_loop_raises_type_error_for_a_float_count_and_value_error_for_a_negative(loop):
     with pytest.raises(TypeError, match="must be an integer, got 2.0"):
@@ -323,9 +324,9 @@ def test_every_loop_raises_type_error_for_a_float_count_and_value_error_for_a_ne
 def test_linear_fit_batch_size_and_patience_follow_the_same_policy():
     X, y = np.ones((4, 2)), np.zeros(4)
     with pytest.raises(TypeError, match="batch_size must be an integer, got 2.0"):
-        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, batch_size=2.0)
+        fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, batch_size=2.0)
     with pytest.raises(TypeError, match="patience must be an integer, got 1.5"):
-        linear.fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, X_val=X, y_val=y, patience=1.5)
+        fit(linear.LinearRegression(), X, y, optim.GD(0.1), 3, X_val=X, y_val=y, patience=1.5)
 
 
 def test_normal_equations_report_inf_data_not_a_singular_matrix():

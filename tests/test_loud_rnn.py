@@ -4,6 +4,7 @@ training that rejects bad data and stops on divergence, float-only dtypes, threa
 import copy
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from nndl import nn, optim, rnn
 from nndl._validation import TrainingDiverged
+from nndl.training import fit
 
 N, T, D, H = 3, 4, 5, 2
 RNG = np.random.default_rng(0)
@@ -143,10 +145,8 @@ def test_chapter_helpers_check_their_arguments():
         rnn.blas_threads(1.5)
     with pytest.raises(ValueError, match="n"):
         rnn.blas_threads(0)
-    with pytest.raises(ValueError, match=r"X.*\(N, T, D\)"):
-        rnn.evaluate(nn.Sequential(rnn.SRN(2, 2), rnn.LastStep()), np.zeros((3, 2)), [0, 1, 0])
-    with pytest.raises(ValueError, match=r"y.*\(N,\)"):
-        rnn.evaluate(nn.Sequential(rnn.SRN(2, 2), rnn.LastStep()), np.zeros((3, 1, 2)), [0, 1])
+    with pytest.raises(ValueError, match=r"\(N, T, D\)"):
+        nn.Sequential(rnn.SRN(2, 2), rnn.LastStep()).predict(np.zeros((3, 2)))
 
 
 def test_srn_checks_an_activation_reassigned_after_construction():
@@ -158,13 +158,13 @@ def test_srn_checks_an_activation_reassigned_after_construction():
         srn.forward(np.zeros((N, T, D)))
 
 
-def test_evaluate_and_recall_task_fail_loudly():
+def test_predict_and_recall_task_fail_loudly():
     model = nn.Sequential(rnn.SRN(2, 2), rnn.LastStep())
     model.layers[0].params["b"][0] = np.nan
     with pytest.raises(ValueError, match=r"scores.*row 0"):
-        rnn.evaluate(model, np.zeros((3, 1, 2)), [0, 1, 0])
+        model.predict(np.zeros((3, 1, 2)))
     with pytest.raises(ValueError, match=r"\bX\b.*row 1"):
-        rnn.evaluate(model, np.array([[[0, 0]], [[np.inf, 0]]]), [0, 1])
+        model.predict(np.array([[[0, 0]], [[np.inf, 0]]]))
     with pytest.raises(TypeError, match="dtype"):
         rnn.recall_task(4, 3, dtype=np.int64)
 
@@ -229,53 +229,39 @@ def recall_model(seed=0):
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_train_rejects_non_finite_data_naming_the_row(bad):
+def test_fit_rejects_non_finite_sequences_naming_the_row(bad):
     model, X, y = recall_model()
     Xb = X.copy()
     Xb[17, 2, 1] = bad
     with pytest.raises(ValueError, match=r"\bX\b.*row 17"):
-        rnn.train(model, Xb, y, optim.GD(0.1), 3)
+        fit(model, Xb, y, optim.GD(0.1), 3)
     yb = y.astype(float)
     yb[9] = bad
     with pytest.raises(ValueError, match=r"\by\b.*9"):
-        rnn.train(model, X, yb, optim.GD(0.1), 3)
+        fit(model, X, yb, optim.GD(0.1), 3)
 
 
-def test_train_stops_with_training_diverged_and_no_warnings():
+def test_fit_stops_a_recurrent_model_with_training_diverged_and_no_warnings():
     model, X, y = recall_model()
-    with pytest.raises(TrainingDiverged, match=r"step \d+.*last finite loss"):
-        rnn.train(model, X, y, optim.GD(1e30), 20, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged, match=r"epoch \d+.*last finite loss"):
+            fit(model, X, y, optim.GD(1e30), 20, replacement=True, rng=0)
 
 
-def test_train_names_non_finite_scores_of_a_broken_model():
+def test_fit_names_a_non_finite_parameter_of_a_broken_recurrent_model():
     model, X, y = recall_model()
     model.layers[2].params["b"][1] = np.inf
-    with pytest.raises(TrainingDiverged, match=r"step 1: the model's scores.*no finite loss"):
-        rnn.train(model, X, y, optim.GD(0.1), 3, rng=0)
+    with pytest.raises(ValueError, match=r"model.params\['2.b'\] must be finite; found inf at index 1"):
+        fit(model, X, y, optim.GD(0.1), 3, rng=0)
 
 
-def test_train_argument_policy():
+def test_fit_checks_sequence_shapes():
     model, X, y = recall_model()
-    sgd = optim.GD(0.1)
-    with pytest.raises(TypeError, match="steps"):
-        rnn.train(model, X, y, sgd, 2.0)
-    with pytest.raises(ValueError, match="steps"):
-        rnn.train(model, X, y, sgd, 0)
-    with pytest.raises(TypeError, match="batch_size"):
-        rnn.train(model, X, y, sgd, 2, batch_size=2.5)
-    with pytest.raises(ValueError, match="batch_size"):
-        rnn.train(model, X, y, sgd, 2, batch_size=0)
-    with pytest.raises(ValueError, match=r"\bclip\b") as info:
-        rnn.train(model, X, y, sgd, 2, clip=0.0)
-    assert "max_norm" not in str(info.value)
-    with pytest.raises(TypeError, match=r"\bclip\b"):
-        rnn.train(model, X, y, sgd, 2, clip="5")
-    with pytest.raises(TypeError, match="optimizer"):
-        rnn.train(model, X, y, "adam", 2)
-    with pytest.raises(ValueError, match=r"y.*\(N,\)"):
-        rnn.train(model, X, y[:-1], sgd, 2)
-    with pytest.raises(ValueError, match=r"X.*\(N, T, D\)"):
-        rnn.train(model, X[0], y, sgd, 2)
+    with pytest.raises(ValueError, match=r"\(N,\) with the N = 64 rows of X"):
+        fit(model, X, y[:-1], optim.GD(0.1), 2)
+    with pytest.raises(ValueError, match=r"\(N, T, D\)"):
+        fit(model, X[:, 0], y, optim.GD(0.1), 2)
 
 
 # ------------------------------------------------------------------------------- 4. dtypes

@@ -129,7 +129,7 @@ def test_error_rate_is_mean_zero_one_loss(seed):
     """(3.71) is the empirical risk (3.3) of the 0-1 loss (3.8)."""
     rng = np.random.default_rng(seed)
     y, yp = rng.integers(0, 3, 30), rng.integers(0, 3, 30)
-    assert M.error_rate(y, yp) == pytest.approx(losses.zero_one(y, yp), abs=1e-15)
+    assert M.error_rate(y, yp) == pytest.approx(losses.zero_one(yp, y), abs=1e-15)
     assert M.accuracy(y, yp) + M.error_rate(y, yp) == pytest.approx(1.0, abs=1e-15)
 
 

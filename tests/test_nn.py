@@ -6,6 +6,7 @@ import pytest
 from nndl import functions as F
 from nndl import nn, optim
 from nndl.gradcheck import numerical_gradient, relative_error
+from nndl.training import fit
 
 ACTS = sorted(F.ACTIVATIONS)
 TOL = 1e-6
@@ -148,7 +149,7 @@ def test_other_clear_errors():
     with pytest.raises(TypeError, match="layer protocol"):
         nn.Sequential(nn.Dense(2, 2), "relu")
     with pytest.raises(ValueError, match="patience"):
-        nn.fit(nn.mlp([2, 2]), np.zeros((3, 2)), [0, 1, 0], optim.GD(0.1), 2, patience=2)
+        fit(nn.mlp([2, 2]), np.zeros((3, 2)), [0, 1, 0], optim.GD(0.1), 2, patience=2)
 
 
 def test_params_are_unique_prefixed_views_that_optimizers_update():
@@ -215,9 +216,7 @@ def test_training_is_deterministic_when_seeded():
     runs = []
     for _ in range(2):
         model = nn.mlp([2, 8, 3], "tanh", init="glorot", rng=3)
-        runs.append(
-            (nn.fit(model, X, y, optim.Momentum(0.1), 5, batch_size=16, rng=7, l2=1e-3), model.params)
-        )
+        runs.append((fit(model, X, y, optim.Momentum(0.1), 5, batch_size=16, rng=7, l2=1e-3), model.params))
     (h1, p1), (h2, p2) = runs
     assert h1 == h2
     for k in p1:
@@ -230,7 +229,7 @@ def test_early_stopping_restores_the_best_parameters():
     Xv, yv = _blobs(1)
     yv = (yv + 1) % 3  # validation labels that disagree: val loss rises during training
     model = nn.mlp([2, 8, 3], "tanh", init="glorot", rng=0)
-    history = nn.fit(model, X, y, optim.GD(0.5), 50, batch_size=None, X_val=Xv, y_val=yv, patience=3)
+    history = fit(model, X, y, optim.GD(0.5), 50, batch_size=None, X_val=Xv, y_val=yv, patience=3)
     best = history["best_epoch"]
     assert len(history["val_loss"]) - 1 == best + 3  # stopped `patience` epochs after best
     assert history["val_loss"][best] == min(history["val_loss"])
@@ -240,9 +239,9 @@ def test_early_stopping_restores_the_best_parameters():
 
 def test_progress_prints_only_when_asked(capsys):
     X, y = _blobs()
-    nn.fit(nn.mlp([2, 3], rng=0), X, y, optim.GD(0.1), 3, rng=0)
+    fit(nn.mlp([2, 3], rng=0), X, y, optim.GD(0.1), 3, rng=0)
     assert capsys.readouterr().out == ""
-    nn.fit(nn.mlp([2, 3], rng=0), X, y, optim.GD(0.1), 3, rng=0, progress=True)
+    fit(nn.mlp([2, 3], rng=0), X, y, optim.GD(0.1), 3, rng=0, progress=True)
     assert capsys.readouterr().out.count("epoch") == 4
 
 
@@ -250,7 +249,7 @@ def test_xor_is_solved_by_a_two_layer_network():
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([0, 1, 1, 0])
     model = nn.mlp([2, 4, 2], "tanh", init="glorot", rng=0)
-    history = nn.fit(model, X, y, optim.Momentum(0.3), 300, batch_size=None)
+    history = fit(model, X, y, optim.Momentum(0.3), 300, batch_size=None)
     assert np.array_equal(model.predict(X), y)
     assert history["train_loss"][-1] < 0.05
 

@@ -281,8 +281,6 @@ def test_state_shape_change_needs_reset():
         (GD, {"lr": -0.1}, "lr must be > 0"),
         (GD, {"lr": float("nan")}, "lr must be finite"),
         (GD, {"lr": float("inf")}, "lr must be finite"),
-        (GD, {"lr": "0.1"}, "lr must be a real number"),
-        (GD, {"lr": True}, "lr must be a real number"),
         (Momentum, {"lr": 0.1, "rho": 1.0}, r"0 <= rho < 1"),
         (Momentum, {"lr": 0.1, "rho": -0.1}, r"0 <= rho < 1"),
         (Momentum, {"lr": -1.0}, "lr must be > 0"),
@@ -299,6 +297,16 @@ def test_state_shape_change_needs_reset():
 )
 def test_bad_hyper_parameters(cls, kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("value", ["0.1", True, None, [0.1], np.array([0.1])])
+@pytest.mark.parametrize("cls, name", [(GD, "lr"), (Momentum, "rho"), (Adam, "beta1"), (AdaGrad, "eps")])
+def test_hyper_parameters_of_the_wrong_type_raise_type_error(cls, name, value):
+    """One policy (nndl._validation): a wrong type is a TypeError, a wrong value a ValueError."""
+    kwargs = {"lr": 0.1} if cls is not Adam else {}
+    kwargs[name] = value
+    with pytest.raises(TypeError, match=f"{name} must be a real number"):
         cls(**kwargs)
 
 

@@ -442,7 +442,7 @@ def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
     Xh = np.column_stack([np.ones(12), F])
     lr = 1 / (np.linalg.eigvalsh(2 / 12 * Xh.T @ Xh).max() + 2 * max(lambdas))
     for j, lam in enumerate(lambdas):
-        model, opt = LinearRegression(l2=lam).init(5), optim.GD(lr)
+        model, opt = LinearRegression(l2=2 * lam).init(5), optim.GD(lr)  # λ‖w‖² = (2λ/2)‖w‖²
         seen = {}
         for t in range(epochs + 1):
             if t in (0, 7, epochs):
