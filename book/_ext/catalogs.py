@@ -4,6 +4,8 @@ need no translation, and report what is left.
     python book/_ext/catalogs.py fill     # copy language-neutral messages (math, code, citations, Chinese, pinyin)
     python book/_ext/catalogs.py status   # per catalog: messages, translated, untranslated, fuzzy
     python book/_ext/catalogs.py check    # translations that lost or changed math, code, links or citations
+    python book/_ext/catalogs.py todo PO [N]      # JSON list of the first N untranslated or fuzzy messages of PO
+    python book/_ext/catalogs.py apply PO JSON    # write translations from JSON {msgid: msgstr} into PO
 
 `make pot` runs `fill` after re-extracting, so a translator only ever sees messages with English words.
 """
@@ -130,6 +132,38 @@ def status():
     return rows
 
 
+def todo(path: Path, limit: int | None = None) -> list[dict]:
+    """The messages of one catalog that still need a translator (untranslated or fuzzy)."""
+    with Path(path).open("rb") as f:
+        catalog = read_po(f)
+    pending = [{"msgid": m.id, "msgstr": m.string if m.fuzzy else ""} for m in catalog
+               if m.id and (not m.string or m.fuzzy)]
+    return pending[:limit]
+
+
+def apply(path: Path, translations: dict[str, str]) -> tuple[int, list[str]]:
+    """Write {msgid: msgstr} into one catalog (clearing fuzzy); returns (count, problems)."""
+    path = Path(path)
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    problems, count = [], 0
+    for msgid, msgstr in translations.items():
+        message = catalog.get(msgid)
+        if message is None:
+            problems.append(f"not in {path.name}: {msgid[:70]!r}")
+            continue
+        bad = markup_problems(msgid, msgstr)
+        if bad or not msgstr.strip():
+            problems.append(f"{msgid[:60]!r}: {'; '.join(bad) or 'empty translation'}")
+            continue
+        message.string = msgstr
+        message.flags.discard("fuzzy")
+        count += 1
+    with path.open("wb") as f:
+        write_po(f, catalog, width=76)
+    return count, problems
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "status"
     if command == "fill":
@@ -137,9 +171,21 @@ if __name__ == "__main__":
     elif command == "status":
         for name, total, done, todo, fuzzy in status():
             print(f"{name:40s} {total:5d} messages, {done:5d} translated, {todo:5d} untranslated, {fuzzy:3d} fuzzy")
+    elif command == "todo":
+        import json
+
+        limit = int(sys.argv[3]) if len(sys.argv) > 3 else None
+        print(json.dumps(todo(Path(sys.argv[2]), limit), ensure_ascii=False, indent=1))
+    elif command == "apply":
+        import json
+
+        count, problems = apply(Path(sys.argv[2]), json.loads(Path(sys.argv[3]).read_text(encoding="utf-8")))
+        print(f"applied {count} translations")
+        print("\n".join(problems))
+        sys.exit(1 if problems else 0)
     elif command == "check":
         problems = check()
         print("\n".join(problems) or "every translation keeps its math, code, links and citations")
         sys.exit(1 if problems else 0)
     else:
-        sys.exit(f"unknown command {command!r}: use fill, status or check")
+        sys.exit(f"unknown command {command!r}: use fill, status, check, todo or apply")
