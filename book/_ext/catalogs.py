@@ -65,7 +65,9 @@ def markup(text: str) -> dict[str, list[str]]:
     rest = text
     for kind in ("math", "citation", "link target"):  # roles before plain code spans
         pattern = _KEPT[kind]
-        found[kind] = sorted(m.group(1) if kind == "link target" else m.group(0) for m in pattern.finditer(rest))
+        found[kind] = sorted(
+            m.group(1) if kind == "link target" else m.group(0) for m in pattern.finditer(rest)
+        )
         rest = pattern.sub(" ", rest)
     found["code"] = sorted(_KEPT["code"].findall(rest))
     found["url"] = sorted(u.rstrip(".,;:)>]") for u in _KEPT["url"].findall(rest))
@@ -136,8 +138,11 @@ def todo(path: Path, limit: int | None = None) -> list[dict]:
     """The messages of one catalog that still need a translator (untranslated or fuzzy)."""
     with Path(path).open("rb") as f:
         catalog = read_po(f)
-    pending = [{"msgid": m.id, "msgstr": m.string if m.fuzzy else ""} for m in catalog
-               if m.id and (not m.string or m.fuzzy)]
+    pending = [
+        {"msgid": m.id, "msgstr": m.string if m.fuzzy else ""}
+        for m in catalog
+        if m.id and (not m.string or m.fuzzy)
+    ]
     return pending[:limit]
 
 
@@ -148,7 +153,7 @@ def apply(path: Path, translations: dict[str, str]) -> tuple[int, list[str]]:
         catalog = read_po(f)
     problems, count = [], 0
     for msgid, msgstr in translations.items():
-        message = catalog.get(msgid)
+        message = catalog.get(msgid) or next((m for m in catalog if m.id == msgid), None)
         if message is None:
             problems.append(f"not in {path.name}: {msgid[:70]!r}")
             continue
@@ -170,7 +175,9 @@ if __name__ == "__main__":
         print(f"filled {fill()} language-neutral messages")
     elif command == "status":
         for name, total, done, todo, fuzzy in status():
-            print(f"{name:40s} {total:5d} messages, {done:5d} translated, {todo:5d} untranslated, {fuzzy:3d} fuzzy")
+            print(
+                f"{name:40s} {total:5d} messages, {done:5d} translated, {todo:5d} untranslated, {fuzzy:3d} fuzzy"
+            )
     elif command == "todo":
         import json
 
