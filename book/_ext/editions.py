@@ -71,9 +71,16 @@ def write_search_dictionary(path: Path = SEARCH_DICT) -> Path:
     return path
 
 
-#: The gettext context of the texts a notebook keeps in its cells' metadata, which Sphinx does not
-#: extract: figures' alt texts and the labels of folded cells (book/_ext/nndl_i18n.py applies them).
+#: The gettext context of texts that Sphinx does not extract: what a notebook keeps in its cells'
+#: metadata (figures' alt texts, the labels of folded cells) and the captions of buttons
+#: (sphinx-design's button-ref). book/_ext/nndl_i18n.py applies their translations.
 METADATA_CONTEXT = "cell metadata"
+_BUTTON = re.compile(r"^```\{button-(?:ref|link)\}[^\n]*\n(?::[^\n]*\n)*(.+?)\n```", re.M | re.S)
+
+
+def button_messages(page: Path) -> list[str]:
+    """The captions of a MyST page's buttons."""
+    return [m.group(1).strip() for m in _BUTTON.finditer(page.read_text(encoding="utf-8"))]
 
 
 def metadata_messages(notebook: Path) -> list[str]:
@@ -94,12 +101,13 @@ def metadata_messages(notebook: Path) -> list[str]:
 
 
 def add_metadata_messages(potdir: Path) -> None:
-    """Add every notebook's metadata texts to its extracted .pot file (context METADATA_CONTEXT)."""
+    """Add the texts Sphinx does not extract to each page's .pot file (context METADATA_CONTEXT)."""
     from babel.messages.pofile import read_po, write_po
 
-    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        pot = potdir / "notebooks" / f"{notebook.stem}.pot"
-        texts = metadata_messages(notebook)
+    sources = [(n, metadata_messages(n)) for n in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    sources += [(p, button_messages(p)) for p in sorted((ROOT / "book").glob("*.md"))]
+    for source, texts in sources:
+        pot = potdir / source.parent.name / f"{source.stem}.pot"
         if not texts or not pot.exists():
             continue
         with pot.open("rb") as f:

@@ -1,7 +1,7 @@
 """The two editions' page furniture: hreflang alternates in every page's <head>, the language
 switch's style (the switch itself is book/_templates/language-switch.html), and, in a translated
-edition, the texts notebooks keep in cell metadata (alt texts, fold labels), which Sphinx's own
-translation does not reach. See book/_ext/editions.py."""
+edition, the texts Sphinx's own translation does not reach: what notebooks keep in cell metadata
+(alt texts, fold labels) and button captions. See book/_ext/editions.py."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def _translate_metadata(app, doctree, docname):
         for key in ("alt", "prompt_show", "prompt_hide"):
             if key in node.attributes and node[key] in table:
                 node[key] = table[node[key]]
+        if isinstance(node, nodes.reference) and "sd-btn" in node.get("classes", []):
+            for text in list(node.findall(nodes.Text)):
+                if text.astext().strip() in table:
+                    text.parent.replace(text, nodes.Text(table[text.astext().strip()]))
 
 
 def _alternates(app, pagename, templatename, context, doctree):
