@@ -45,6 +45,7 @@ notebooks: $(STAMP)
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.record_timing=False \
 	    $(or $(NB),$(NOTEBOOKS))
+	$(BIN)/python book/_ext/translated_notebooks.py   # notebooks/zh/: the same outputs, Chinese text
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

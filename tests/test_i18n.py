@@ -94,6 +94,43 @@ def test_catalogs_are_current():
     assert not stale, "catalogs are stale, run `make pot` and translate: " + "; ".join(stale)
 
 
+def test_chinese_notebooks_are_current_and_translated():
+    """notebooks/zh/ holds each notebook with every markdown block translated and the same code cells."""
+    import translated_notebooks
+
+    assert translated_notebooks.problems() == []
+    for original in translated_notebooks.originals():
+        en = json.loads(original.read_text(encoding="utf-8"))
+        zh = json.loads(translated_notebooks.target(original).read_text(encoding="utf-8"))
+
+        def code(nb):
+            return [(c["source"], c["outputs"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+        assert code(en) == code(zh), f"{original.name}: the copy's code or outputs differ"
+        assert len(en["cells"]) == len(zh["cells"])
+        assert en["metadata"] == zh["metadata"]
+
+
+def test_translator_keeps_structure_and_math():
+    import translated_notebooks
+
+    source = "\n".join(
+        ["## 4.1 Title", "", "A $x$ line", "wrapped.", "", "$$", "a = b \\tag{4.1}", "$$", ""]
+        + ["- item one", "- item two", "", "| h | k |", "|---|---|", "| c | $y$ |"]
+    )
+    expected = "\n".join(
+        ["## 4.1 标题", "", "一行 $x$。", "", "$$", "a = b \\tag{4.1}", "$$", ""]
+        + ["- 第一项", "- 第二项", "", "| 表头 | k |", "|---|---|", "| 格 | $y$ |"]
+    )
+    table = {"4.1 Title": "4.1 标题", "A $x$ line wrapped.": "一行 $x$。", "item one": "第一项"}
+    table.update({"item two": "第二项", "h": "表头", "k": "k", "c": "格"})
+    tr = translated_notebooks.Translator(table)
+    assert tr.markdown(source) == expected
+    assert tr.missing == []
+    tr.markdown("An English paragraph nobody translated.")
+    assert tr.missing == ["An English paragraph nobody translated."]
+
+
 def test_search_dictionary_holds_every_glossary_term():
     text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
     # every Chinese cell of every table row, read independently of editions.glossary_terms

@@ -232,6 +232,10 @@ def pot() -> int:
             return status
         basic.update(str(LOCALES), tmp, ["zh_CN"], line_width=76)
     print(f"filled {catalogs.fill()} language-neutral messages")
+    import translated_notebooks
+
+    gaps = translated_notebooks.write_all()
+    print(f"wrote the Chinese notebooks to notebooks/zh/ ({len(gaps)} blocks still in English)")
     for name, total, done, todo, fuzzy in catalogs.status():
         if todo or fuzzy:
             print(f"to translate: {name}: {todo} untranslated, {fuzzy} fuzzy (of {total})")

@@ -55,9 +55,33 @@ def _alternates(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(links)
 
 
+def _walk_urls(item, old: str, new: str):
+    if isinstance(item, dict):
+        for key, value in item.items():
+            if key == "url" and isinstance(value, str):
+                item[key] = value.replace(old, new)
+            else:
+                _walk_urls(value, old, new)
+    elif isinstance(item, list):
+        for value in item:
+            _walk_urls(value, old, new)
+
+
+def _launch_translated_notebooks(app, pagename, templatename, context, doctree):
+    """In a translated edition, Binder, Colab and live code open the translated copy of the notebook."""
+    language = app.config.language or "en"
+    folder, _, stem = pagename.rpartition("/")
+    if language == "en" or folder != "notebooks":
+        return
+    edition = language.split("_")[0]  # zh_CN -> notebooks/zh/, written by translated_notebooks.py
+    if (Path(app.srcdir) / folder / edition / f"{stem}.ipynb").exists():
+        _walk_urls(context.get("header_buttons", []), f"{pagename}.ipynb", f"{folder}/{edition}/{stem}.ipynb")
+
+
 def setup(app):
     app.connect("html-page-context", _alternates)
     app.connect("doctree-resolved", _translate_metadata)
+    app.connect("html-page-context", _launch_translated_notebooks, priority=600)  # after the theme's (501)
     static = Path(__file__).resolve().parents[1] / "static"
     if (static / "nndl-editions.css").exists():
         app.add_css_file("nndl-editions.css")
