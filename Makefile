@@ -7,10 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help install book test lab notebooks bench clean
+.PHONY: help install book pot test lab notebooks bench clean
 
 help:
-	@echo "make book       build the site into _build/html (warnings are errors)"
+	@echo "make book       build both editions into _build/html/en and _build/html/zh (warnings are errors)"
+	@echo "make pot        re-extract the pages' text and update the Chinese catalogs in locales/"
 	@echo "make test       unit tests, strict nbval on every notebook, and the book build"
 	@echo "make lab        open JupyterLab on notebooks/"
 	@echo "make notebooks  re-execute every notebook in place (outputs and widget state)"
@@ -26,8 +27,11 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python book/_ext/editions.py html
 	@echo "Open $(CURDIR)/_build/html/index.html"
+
+pot: $(STAMP)
+	$(BIN)/python book/_ext/editions.py pot
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -41,6 +45,7 @@ notebooks: $(STAMP)
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.record_timing=False \
 	    $(or $(NB),$(NOTEBOOKS))
+	$(BIN)/python book/_ext/translated_notebooks.py   # notebooks/zh/: the same outputs, Chinese text
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

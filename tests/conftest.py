@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,23 +10,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
 
 
 @pytest.fixture(scope="session")
-def built_site():
-    """Build the whole site once, warnings as errors, as `make book` does."""
-    # the venv's own jupyter-book (jupyter-book.exe in Scripts\ on Windows)
-    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    assert jupyter_book, f"jupyter-book is not installed beside {sys.executable}"
-    cmd = [
-        jupyter_book,
-        "build",
-        str(ROOT),
-        "-W",
-        "-n",
-        "--keep-going",
-        "--all",
-    ]  # --all: stale pages would hide warnings
+def built_editions():
+    """Build both editions once, warnings as errors, as `make book` does; (result, {"en": dir, "zh": dir})."""
+    # --all: stale pages would hide warnings
+    cmd = [sys.executable, str(ROOT / "book" / "_ext" / "editions.py"), "html", "--all"]
     result = subprocess.run(
         cmd,
         capture_output=True,
@@ -38,4 +28,11 @@ def built_site():
         timeout=900,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
-    return result, ROOT / "_build" / "html"
+    return result, {"en": SITE / "en", "zh": SITE / "zh"}
+
+
+@pytest.fixture(scope="session")
+def built_site(built_editions):
+    """The English edition: (build result, its folder)."""
+    result, editions = built_editions
+    return result, editions["en"]
