@@ -52,12 +52,11 @@ underflows; `clip_grad_norm` refuses NaN/inf gradients, naming them.  `train` re
 data and stops with `nndl._validation.TrainingDiverged` (naming the step and the last finite
 loss) when a learning rate is too large, without a storm of RuntimeWarnings first.
 
-BPTT as printed
----------------
-`bptt_literal` computes ∂J/∂U of an SRN by the double sum (7.5)/(7.8) with the Jacobian product
-(7.6)–(7.7) formed explicitly.  With ``printed=True`` it uses the draft's (7.7) literally,
-∂h_i/∂h_{i−1} = Uᵀdiag(f′(h_{i−1})): the derivative f′ evaluated *at* h_{i−1} (for tanh,
-1 − tanh²(h_{i−1})).  The correct factor is Uᵀdiag(f′(z_i)),
+The draft's BPTT, literally
+---------------------------
+The double sum (7.5)/(7.8) with every Jacobian product formed, and the printed reading of (7.7)
+(f′ evaluated at h_{i−1}, erratum 57), are in `nndl.draft` (`bptt_literal`,
+`jacobian_norms_77`); `jacobian_norms` here uses the correct factor Uᵀdiag(f′(z_i)),
 z_i = U h_{i−1} + W x_i + b (for tanh: diag(1 − h_i²)), multiplied for i = k+1, …, t from left
 to right (denominator layout).
 """
@@ -102,10 +101,10 @@ __all__ = [
     "gru_backward",
     "gru_forward_reference",
     "gru_backward_reference",
-    "bptt_literal",
     "jacobian_norms",
     "with_spectral_radius",
     "additive_state",
+    "gradient_flow_runs",
     "clip_grad_norm",
     "global_norm",
     "train",
@@ -372,44 +371,6 @@ def _srn_backward(dh, cache, work=None):
     db = flat.sum(axis=0)
     dx = (flat @ W.T).reshape(T, N, D).transpose(1, 0, 2)
     return dx, {"W": dW, "U": dU, "b": db}, carry
-
-
-def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
-    """∂J/∂U of an SRN by the draft's double sum (7.5)/(7.8), Jacobian products formed explicitly.
-
-    For every sample, every t and every k ≤ t: ∂h_t/∂h_k = Π_{i=k+1}^{t} ∂h_i/∂h_{i−1} (7.6), a
-    product of H × H matrices in denominator layout taken from left (i = k+1) to right (i = t);
-    each factor is Uᵀdiag(f′(z_i)) (7.7 corrected; in the code's row layout that matrix is
-    ``U_code @ diag(f′(z_i))``).  ``printed=True`` uses the draft's diag(f′(h_{i−1})) instead,
-    read literally: f′ evaluated at the argument h_{i−1} (tanh: 1 − tanh²(h_{i−1})).
-    The immediate ∂h_k/∂U contributes h_{k−1}(f′(z_k) ⊙ ·)ᵀ.  ``dh`` holds ∂J_t/∂h_t (N, T, H)
-    (the draft's ∂y_t/∂h_t ∂J_t/∂y_t).  O(T²H³) per sample: a check, not a kernel.
-    Returns ∂J/∂U in the code's layout (H, H).
-    """
-    who = "bptt_literal"
-    x, W, U, b, _ = _kernel_args(x, W, U, b, 1, who)
-    f, fprime = _activation(activation, who)
-    N, T, _ = x.shape
-    Hd = U.shape[0]
-    x, dh = x.astype(np.float64), _dh(dh, (N, T, Hd), who).astype(np.float64)
-    h0 = _state(h0, N, Hd, np.float64, "h0", who)
-    dU = np.zeros((Hd, Hd))
-    for n in range(N):
-        hs, ds = [h0[n]], []  # h_0..h_T and f'(z_1)..f'(z_T)
-        # (ACTIVATIONS give f′ from the output a = f(z), so f′ at an argument u is fprime(f(u)))
-        for t in range(T):
-            a = f(hs[-1] @ U + x[n, t] @ W + b)
-            hs.append(a)
-            ds.append(fprime(a))
-        for t in range(1, T + 1):
-            for k in range(1, t + 1):
-                J = np.eye(Hd)  # ∂h_t/∂h_k, (7.6)
-                for i in range(k + 1, t + 1):
-                    d = fprime(f(hs[i - 1])) if printed else ds[i - 1]  # f'(h_{i-1}) | f'(z_i)
-                    J = J @ (U * d[None, :])  # (7.7): U diag(d) (row layout)
-                g = J @ dh[n, t - 1]  # ∂h_t/∂h_k ∂J_t/∂h_t
-                dU += np.outer(hs[k - 1], ds[k - 1] * g)  # ∂h_k/∂U (immediate)
-    return dU
 
 
 # ================================================================================= LSTM (7.14)
@@ -1136,17 +1097,23 @@ def with_spectral_radius(U, rho: float) -> np.ndarray:
     return U * (rho / radius)
 
 
-def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
+def jacobian_norms(U, inputs, h0=None, activation="tanh"):
     """‖∂h_t/∂h_0‖₂ for t = 1..T along one trajectory of h_t = f(U h_{t−1} + u_t), (7.6)–(7.7).
 
     ``inputs`` (T, H) are the input terms u_t = W x_t + b already projected (one sequence);
     U (H, H) is in the code's row layout, h0 (H,) or None.  Returns ``(norms, bounds)``: the
-    spectral norm of the product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the
-    same trajectory.  ``printed=True`` uses the draft's factor Uᵀdiag(f′(h_{i−1})) literally
-    (f′ evaluated at h_{i−1}), as `bptt_literal` does.
+    spectral norm of the product (7.6) of the factors Uᵀdiag(f′(z_i)) ((7.7) corrected,
+    erratum 57; `nndl.draft.jacobian_norms_77` uses the printed one) and the bound
+    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.
     """
-    who = "jacobian_norms"
-    f, fprime = _activation(activation, who)
+    _, fprime = _activation(activation, "jacobian_norms")
+    return _jacobian_norms(U, inputs, h0, activation, "jacobian_norms", lambda h_prev, a: fprime(a))
+
+
+def _jacobian_norms(U, inputs, h0, activation, who: str, derivative):
+    """`jacobian_norms` with the diagonal of each factor U diag(d_i) given by
+    ``derivative(h_{i−1}, h_i)`` (shared with the printed reading in `nndl.draft`)."""
+    f, _ = _activation(activation, who)
     U = _square(U, who)
     Hd = U.shape[0]
     inputs = as_real_array(inputs, "inputs")
@@ -1159,8 +1126,7 @@ def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     norms, bounds, bound = [], [], 1.0
     for u in inputs.astype(np.float64, copy=False):
         a = f(h @ U + u)
-        d = fprime(f(h)) if printed else fprime(a)  # f′ at h_{i−1} (as printed) | at z_i
-        step = U * d[None, :]
+        step = U * derivative(h, a)[None, :]
         J = J @ step
         bound *= np.linalg.norm(step, 2)
         norms.append(np.linalg.norm(J, 2))
@@ -1185,6 +1151,32 @@ def additive_state(x, W, activation="tanh"):
         )
     c = np.cumsum(g(x) @ W, axis=1)
     return c, np.tanh(c)
+
+
+def gradient_flow_runs(
+    rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+    hidden: int = 32,
+    steps: int = 60,
+    input_scale: float = 0.5,
+    rng=0,
+):
+    """‖∂h_t/∂h_0‖₂ of an SRN for U scaled to each spectral radius ρ (one random U, same seed).
+
+    For each ρ: the linear network (f(z) = z: the norm follows ρ^t up to a constant), the tanh
+    network driven by inputs u_t ~ N(0, input_scale²), and for tanh the bound
+    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.  Returns a list of dicts
+    with keys rho, linear, tanh, bound (arrays of length ``steps``).
+    """
+    g = np.random.default_rng(rng)
+    U0 = g.standard_normal((hidden, hidden))
+    inputs = input_scale * g.standard_normal((steps, hidden))
+    runs = []
+    for rho in rhos:
+        U = with_spectral_radius(U0, float(rho))
+        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear", h0=np.zeros(hidden))
+        tanh, bound = jacobian_norms(U, inputs, activation="tanh")
+        runs.append({"rho": float(rho), "linear": linear, "tanh": tanh, "bound": bound})
+    return runs
 
 
 # ============================================================================ training helpers
