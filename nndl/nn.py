@@ -101,6 +101,8 @@ __all__ = [
     "loss_and_grads",
     "gradient_check",
     "delta_norms",
+    "DEFAULT_GRADIENT_INITS",
+    "vanishing_gradients_runs",
     "fit",
 ]
 
@@ -451,6 +453,55 @@ def mlp(
         if k < len(sizes) - 2:
             layers.append(Activation(activation))
     return Sequential(layers)
+
+
+# ------------------------------------------------------------------- vanishing gradients (5.4)
+#: The initializations compared by `vanishing_gradients_runs`: (label, method, scale) for `init_weights`.
+DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None), ("He", "he", None))
+
+
+def vanishing_gradients_runs(
+    X,
+    y,
+    depths=(4, 10),
+    activations=("logistic", "tanh", "relu"),
+    inits=DEFAULT_GRADIENT_INITS,
+    width: int = 32,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 0.02,
+    rng=0,
+):
+    """Section 5.4: per-layer ‖δ⁽ˡ⁾‖ (5.11) at initialization and the training curve, per configuration.
+
+    For each depth L (number of `Dense` layers), initialization and activation, a fresh
+    ``mlp([D] + [width]·(L−1) + [C])`` (same seed for all) gives `delta_norms` on (X, y),
+    then trains with momentum SGD (lr, ρ = 0.9) for ``epochs`` epochs.  Returns a list of dicts
+    with keys depth, init, activation, deltas (L,), loss (epochs + 1,), accuracy (training).
+    """
+    from .optim import Momentum
+
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    classes = int(y.max()) + 1
+    runs = []
+    for depth in depths:
+        sizes = [X.shape[1]] + [int(width)] * (int(depth) - 1) + [classes]
+        for label, method, scale in inits:
+            for act in activations:
+                model = mlp(sizes, act, init=method, scale=scale, rng=rng)
+                deltas = delta_norms(model, X, y)
+                hist = fit(model, X, y, Momentum(lr, 0.9), epochs, batch_size=batch_size, rng=rng)
+                runs.append(
+                    {
+                        "depth": int(depth),
+                        "init": label,
+                        "activation": act,
+                        "deltas": deltas,
+                        "loss": np.asarray(hist["train_loss"]),
+                        "accuracy": hist["train_accuracy"][-1],
+                    }
+                )
+    return runs
 
 
 # ------------------------------------------------------------------------------------- loss

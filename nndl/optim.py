@@ -38,6 +38,8 @@ __all__ = [
     "Adam",
     "minibatches",
     "minimize",
+    "race_quadratic",
+    "quadratic",
 ]
 
 
@@ -290,6 +292,29 @@ class Adam(Optimizer):
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# ------------------------------------------------------------------ a test problem
+def race_quadratic(condition: float = 100.0, angle_deg: float = 20.0) -> np.ndarray:
+    """The Hessian A of an ill-conditioned quadratic f(θ) = ½ θᵀAθ, the valley of section 3.1.4:
+    curvature 1/condition along the valley, which points at ``angle_deg`` from the θ₁ axis, and
+    curvature 1 across it."""
+    t = np.deg2rad(angle_deg)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return R @ np.diag([1.0 / condition, 1.0]) @ R.T
+
+
+def quadratic(A):
+    """``value_and_grad`` of f(θ) = ½ θᵀAθ for `minimize`: (f(θ), ∇f(θ) = Aθ), A symmetric (D, D)."""
+    A = require_finite(as_real_array(A, "A"), "A")
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.allclose(A, A.T):
+        raise ValueError(f"A must be a symmetric (D, D) matrix, got shape {A.shape}")
+
+    def value_and_grad(theta):
+        g = A @ theta
+        return 0.5 * float(theta @ g), g
+
+    return value_and_grad
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -520,3 +520,31 @@ def test_float32_inputs_and_zero_features():
     const = LinearRegression().fit_normal_equations(data.polynomial_features(x, 0), t)
     assert float(const.params["b"]) == pytest.approx(t.mean())
     assert losses.squared(t, const.predict(np.empty((30, 0)))) == pytest.approx(t.var())
+
+
+def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
+    """The closed-form iterates equal an explicit GD loop of nndl.optim on nndl.linear's objective."""
+    from nndl import optim
+    from nndl.data import legendre_features
+    from nndl.linear import LinearRegression, ridge_gd_curves
+
+    rng = np.random.default_rng(0)
+    x, x_val = rng.uniform(-1, 1, 12), rng.uniform(-1, 1, 30)
+    y, y_val = np.cos(2 * x) + 0.1 * rng.standard_normal(12), np.cos(2 * x_val)
+    F, F_val = legendre_features(x, 5), legendre_features(x_val, 5)
+    lambdas, epochs = [0.0, 0.01, 0.5], 150
+    W, train, val = ridge_gd_curves(F, y, F_val, y_val, lambdas, epochs, record=[0, 7, epochs])
+    Xh = np.column_stack([np.ones(12), F])
+    lr = 1 / (np.linalg.eigvalsh(2 / 12 * Xh.T @ Xh).max() + 2 * max(lambdas))
+    for j, lam in enumerate(lambdas):
+        model, opt = LinearRegression(l2=lam).init(5), optim.GD(lr)
+        seen = {}
+        for t in range(epochs + 1):
+            if t in (0, 7, epochs):
+                seen[t] = (model.data_loss(F, y), model.data_loss(F_val, y_val))
+            if t < epochs:
+                model.loss(F, y)
+                opt.step(model.params, model.grads)
+        np.testing.assert_allclose(W[:, j], np.r_[model.params["b"], model.params["w"]], atol=1e-12)
+        np.testing.assert_allclose(train[:, j], [seen[t][0] for t in (0, 7, epochs)], rtol=1e-10)
+        np.testing.assert_allclose(val[:, j], [seen[t][1] for t in (0, 7, epochs)], rtol=1e-10)
