@@ -71,6 +71,7 @@ __all__ = [
     "correlate2d_reference",
     "correlate2d_backward",
     "correlate2d_backward_reference",
+    "window_view",
     "correlate2d_vectorized",
     "correlate2d_backward_vectorized",
     "im2col",
@@ -508,52 +509,67 @@ def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray
     return y[0, 0] if single else y
 
 
-def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """`correlate2d` in one screen: a window view of the padded input and one tensor product.
+def window_view(x, kh: int, kw: int, stride: int = 1, padding: int = 0):
+    """Every kh×kw window of the zero-padded images x (N, C, H, W).
 
-    win[n, c, s, t, i, j] = x_pad[n, c, s·stride + i, t·stride + j] is a view (no copy) of every
-    kh×kw window; y[n, k, s, t] = Σ_c Σ_i Σ_j w[k, c, i, j] · win[n, c, s, t, i, j] is (6.6)/(6.8)
-    with the kernel not flipped (cross-correlation), all maps and positions at once.
-    ``np.tensordot`` copies the windows into a matrix (im2col) and makes one matrix product.
-    Shapes and checks as `correlate2d`; used by no layer (they use the tuned engine).
+    win[n, c, s, t, i, j] = x_pad[n, c, s·stride + i, t·stride + j],
+    the inputs that output position (s, t) of (6.8) reads: a read-only
+    view (N, C, H′, W′, kh, kw) of x_pad, no copy.
+    """
+    x = _images(x)
+    g = _window(x.shape, kh, kw, stride, padding)
+    p, s = g.padding, g.stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    win = sliding_window_view(x_pad, (g.kh, g.kw), axis=(2, 3))
+    return win[:, :, ::s, ::s]
+
+
+def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0):
+    """`correlate2d` in one screen: a window view and one product.
+
+    y[n, k, s, t] = Σ_c Σ_i Σ_j w[k, c, i, j] · win[n, c, s, t, i, j]
+    is (6.6)/(6.8) with the kernel not flipped (cross-correlation), for
+    all maps and positions at once.  ``np.tensordot`` copies the windows
+    into one matrix (im2col) and makes one matrix product.  Shapes and
+    checks as `correlate2d`; no layer uses it (they use the tuned one).
     """
     x, w, single = _squeeze2d(x, w)
     x, w, g = _conv_args(x, w, stride, padding)
-    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
-    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H′, W′, K)
+    win = window_view(x, g.kh, g.kw, g.stride, g.padding)
+    # sum over c, i, j: (N, H′, W′, K)
+    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))
     y = y.transpose(0, 3, 1, 2)  # (N, K, H′, W′)
     return y[0, 0] if single else y
 
 
-def _windows_vectorized(x, g: "_Geometry") -> np.ndarray:
-    """Read-only view (N, C, H′, W′, kh, kw) of the windows of zero-padded x, every stride-th."""
-    p, s = g.padding, g.stride
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    return sliding_window_view(xp, (g.kh, g.kw), axis=(2, 3))[:, :, ::s, ::s]
+def correlate2d_backward_vectorized(dy, x, w, stride=1, padding=0):
+    """Gradients (dx, dw, db) of y = correlate2d(x, w) + b in one screen.
 
-
-def correlate2d_backward_vectorized(dy, x, w, stride: int = 1, padding: int = 0):
-    """Gradients (dx, dw, db) of y = correlate2d(x, w) + b in one screen: the transposed products.
-
-    - dw[k, c, i, j] = Σ_n Σ_s Σ_t dy[n, k, s, t] · win[n, c, s, t, i, j]: (6.22)–(6.24) for
-      cross-correlation, for every filter at once;
+    - dw[k, c, i, j] = Σ_n Σ_s Σ_t dy[n, k, s, t] · win[n, c, s, t, i, j]:
+      (6.22)–(6.24) for cross-correlation, every filter at once;
     - db[k] = Σ_n Σ_s Σ_t dy[n, k, s, t]: (6.25);
-    - dwin[n, c, i, j, s, t] = Σ_k w[k, c, i, j] · dy[n, k, s, t] is each window entry's share,
-      and every entry goes back to the pixel it was read from: kh·kw strided slice additions
-      (together the wide convolution with rot180(w) of (6.29)).
-    ``dy`` has the output's shape (N, K, H′, W′); checks as `correlate2d_backward`.
+    - dwin[n, c, i, j, s, t] = Σ_k w[k, c, i, j] · dy[n, k, s, t] is each
+      window entry's share, and it goes back to the pixel it was read
+      from: kh·kw strided slice additions (together the wide convolution
+      with rot180(w) of (6.29)).
+    ``dy`` has the output's shape (N, K, H′, W′); checks as
+    `correlate2d_backward`.
     """
     dy, x, w, g = _backward_args(dy, x, w, stride, padding)
-    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
-    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))  # (K, C, kh, kw)
+    kh, kw, s, p = g.kh, g.kw, g.stride, g.padding
+    win = window_view(x, kh, kw, s, p)  # (N, C, H′, W′, kh, kw)
+    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))
     db = dy.sum(axis=(0, 2, 3))
-    dwin = np.tensordot(dy, w, axes=([1], [0])).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H′, W′)
-    p, s, (H, W) = g.padding, g.stride, x.shape[2:]
-    dxp = np.zeros((*x.shape[:2], H + 2 * p, W + 2 * p), dtype=dwin.dtype)
-    for i in range(g.kh):
-        for j in range(g.kw):
-            dxp[:, :, i : i + s * g.Ho : s, j : j + s * g.Wo : s] += dwin[:, :, i, j]
-    return dxp[:, :, p : p + H, p : p + W].copy(), dw, db
+    dwin = np.tensordot(dy, w, axes=([1], [0]))  # (N, H′, W′, C, kh, kw)
+    dwin = dwin.transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H′, W′)
+    N, C, H, W = x.shape
+    dx_pad = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=dwin.dtype)
+    rows, cols = s * g.Ho, s * g.Wo
+    for i in range(kh):
+        for j in range(kw):
+            r, c = slice(i, i + rows, s), slice(j, j + cols, s)
+            dx_pad[..., r, c] += dwin[:, :, i, j]  # back to its pixels
+    return dx_pad[:, :, p : p + H, p : p + W].copy(), dw, db
 
 
 def convolve2d(x, w, mode: str = "valid") -> np.ndarray:

@@ -448,30 +448,42 @@ def lstm_backward_reference(dh, cache):
 
 
 def lstm_step(x_t, h_prev, c_prev, W, U, b, V=None, *, xw_t=None):
-    """One LSTM step, gate by gate as (7.14)–(7.19), with the plain logistic σ.
+    """One LSTM step, gate by gate as (7.14)–(7.19), plain logistic σ.
 
-    x_t (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,), V (3, H) or None
-    (no peepholes); the blocks of W, U, b are [i, f, o, c̃].  ``xw_t``: x_t @ W + b (N, 4H) if
-    already computed (`lstm_forward_vectorized` does it for all steps with one GEMM).
-    Returns ``(h_t, c_t, (i, f, o, c̃))``: with h_prev and c_prev, the gates are what a
-    backward step needs.
+    x_t (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,),
+    V (3, H) or None (no peepholes); the blocks of W, U, b are
+    [i, f, o, c̃].  ``xw_t``: x_t @ W + b (N, 4H) if already computed
+    (`lstm_forward_vectorized` does it for all steps with one GEMM).
+    Returns ``(h_t, c_t, (i, f, o, c̃))``: the gates, h_prev and c_prev
+    are what a backward step needs.
     """
+    args = _step_args(x_t, h_prev, c_prev, W, U, b, V, xw_t)
+    x_t, h_prev, c_prev, W, U, b, V, xw_t = args
+    H = U.shape[0]
+    Vi, Vf, Vo = (0, 0, 0) if V is None else V  # peepholes
+    if xw_t is None:
+        xw_t = x_t @ W + b
+    a = xw_t + h_prev @ U  # W x_t + U h_{t−1} + b: four blocks
+    a_i, a_f, a_o, a_c = (a[:, k * H : (k + 1) * H] for k in range(4))
+    i = F.logistic(a_i + Vi * c_prev)  # (7.14) input gate
+    f = F.logistic(a_f + Vf * c_prev)  # (7.15) forget gate
+    c_tilde = np.tanh(a_c)  # (7.17) candidate
+    c_t = f * c_prev + i * c_tilde  # (7.18) new cell
+    o = F.logistic(a_o + Vo * c_t)  # (7.16) output gate sees c_t
+    h_t = o * np.tanh(c_t)  # (7.19)
+    return h_t, c_t, (i, f, o, c_tilde)
+
+
+def _step_args(x_t, h_prev, c_prev, W, U, b, V, xw_t):
+    """The checked arguments of `lstm_step` (shapes named in errors)."""
     who = "lstm_step"
     x, W, U, b, V = _kernel_args(np.asarray(x_t)[:, None], W, U, b, 4, who, V)
     N, H = x.shape[0], U.shape[0]
-    h_prev, c_prev = (
-        _state(s, N, H, x.dtype, name, who) for s, name in ((h_prev, "h_prev"), (c_prev, "c_prev"))
-    )
-    xw_t = x[:, 0] @ W + b if xw_t is None else _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
-    a = xw_t + h_prev @ U  # W x_t + U h_{t−1} + b, four blocks
-    Vi, Vf, Vo = (0, 0, 0) if V is None else V
-    i = F.logistic(a[:, :H] + Vi * c_prev)  # (7.14) input gate
-    f = F.logistic(a[:, H : 2 * H] + Vf * c_prev)  # (7.15) forget gate
-    c_tilde = np.tanh(a[:, 3 * H :])  # (7.17) candidate
-    c_t = f * c_prev + i * c_tilde  # (7.18)
-    o = F.logistic(a[:, 2 * H : 3 * H] + Vo * c_t)  # (7.16) output gate, peephole sees c_t
-    h_t = o * np.tanh(c_t)  # (7.19)
-    return h_t, c_t, (i, f, o, c_tilde)
+    h_prev = _state(h_prev, N, H, x.dtype, "h_prev", who)
+    c_prev = _state(c_prev, N, H, x.dtype, "c_prev", who)
+    if xw_t is not None:
+        xw_t = _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
+    return x[:, 0], h_prev, c_prev, W, U, b, V, xw_t
 
 
 def lstm_forward_vectorized(x, W, U, b, V=None, h0=None, c0=None):

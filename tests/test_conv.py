@@ -469,3 +469,15 @@ def test_vectorized_forms_keep_the_dtype(dtype):
     y = conv.correlate2d_vectorized(x, w, 2, 1)
     assert y.dtype == dtype
     assert all(a.dtype == dtype for a in conv.correlate2d_backward_vectorized(y, x, w, 2, 1))
+
+
+def test_window_view_holds_every_window_and_copies_nothing():
+    x = _rng(20).normal(size=(2, 3, 7, 6))
+    win = conv.window_view(x, 3, 2, stride=2, padding=1)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    assert win.shape == (2, 3, 4, 4, 3, 2) and not win.flags.writeable
+    for s in range(4):
+        for t in range(4):
+            np.testing.assert_array_equal(win[:, :, s, t], xp[:, :, 2 * s : 2 * s + 3, 2 * t : 2 * t + 2])
+    with pytest.raises(ValueError, match="larger"):
+        conv.window_view(x, 9, 2)

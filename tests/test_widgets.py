@@ -572,3 +572,34 @@ def test_saved_frames_are_sharp_described_and_within_budget(path):
     assert all(s["description"] and s["readout"] for s in sliders)
     if any(m["model_name"] == "StackModel" for m in models):
         assert frames and sliders
+
+
+# ------------------------------------------------------------------------ show_source
+def test_show_source_displays_exactly_the_installed_code():
+    import inspect
+
+    from nndl import conv, rnn
+    from nndl.plot import show_source
+
+    kernels = (conv.window_view, conv.correlate2d_vectorized)
+    shown = show_source(*kernels)
+    expected = "\n\n".join(inspect.getsource(f) for f in kernels)
+    assert shown.text == expected
+    assert shown._repr_markdown_() == f"```python\n{expected}```\n"
+    assert repr(shown) == expected.rstrip("\n")
+    for func in (conv.correlate2d_backward_vectorized, rnn.lstm_step):
+        text = show_source(func).text
+        assert text == inspect.getsource(func) and max(map(len, text.splitlines())) <= 76
+
+
+def test_show_source_rejects_wide_lines_and_non_functions():
+    from nndl import conv
+    from nndl.plot import show_source
+
+    with pytest.raises(ValueError, match=r"line \d+ of correlate2d_reference is \d+ characters"):
+        show_source(conv.correlate2d_reference)
+    assert show_source(conv.correlate2d_reference, max_width=120).text
+    with pytest.raises(TypeError, match="functions"):
+        show_source("conv.correlate2d")
+    with pytest.raises(TypeError, match="at least one"):
+        show_source()
