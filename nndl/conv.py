@@ -17,7 +17,7 @@ Shapes are batch first: images (N, C, H, W), filters (K, C, kh, kw), outputs (N,
 with H′ = (H + 2·padding − kh) // stride + 1.
 
 Three forms of the convolution kernel (two of the others)
---------------------------------------------------------
+---------------------------------------------------------
 A **reference** (name ending in ``_reference``) loops over samples, maps and output positions
 exactly as the equation it cites.  The **vectorized** `correlate2d_vectorized` and
 `correlate2d_backward_vectorized` fit on one screen (a ``sliding_window_view`` of the padded
@@ -196,7 +196,7 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
 
 
 def rot180(w) -> np.ndarray:
-    """Rotate the last two axes by 180°: w[..., ::-1, ::-1] (a view)."""
+    """Rotate the last two axes by 180°: w[..., ::-1, ::-1] (a view), the rot180 of (6.23)–(6.29)."""
     w = np.asarray(w)
     if w.ndim < 2:
         raise ValueError(f"rot180 needs at least 2 dimensions, got shape {w.shape}")
@@ -354,7 +354,7 @@ _PARALLEL_WORK = (1 << 20, 1 << 24)
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """The columns of every kh×kw window: (N, C·kh·kw, H′·W′), rows ordered (c, i, j); a new array.
+    """The columns of every kh×kw window that (6.8) reads: (N, C·kh·kw, H′·W′), rows (c, i, j); new.
 
     The readable form of what the fast kernels do (they keep the runs between output rows).
     """
@@ -367,7 +367,7 @@ def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray
 
 
 def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Adjoint of `im2col`: add every column entry back to the pixel it came from.
+    """Adjoint of `im2col`: add every column entry back to the pixel it came from (the scatter of (6.29)).
 
     ``cols`` (N, C·kh·kw, H′·W′) → images ``x_shape`` (N, C, H, W).  One strided-slice addition
     per kernel offset (kh·kw of them), each over the whole batch.
@@ -477,7 +477,8 @@ def _squeeze2d(x, w):
 
 
 def correlate2d(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Cross-correlation y[n,k,s,t] = Σ_c Σ_i Σ_j w[k,c,i,j] · x[n,c,s·stride+i,t·stride+j] (fast).
+    """Cross-correlation y[n,k,s,t] = Σ_c Σ_i Σ_j w[k,c,i,j] · x[n,c,s·stride+i,t·stride+j] (fast);
+    (6.8) with the kernel not flipped.
 
     ``x`` (N, C, H, W), ``w`` (K, C, kh, kw) → (N, K, H′, W′); ``padding`` zeros on every side.
     A single image (H, W) with a single kernel (kh, kw) gives (H′, W′).  This is what
@@ -552,6 +553,7 @@ def correlate2d_backward_vectorized(dy, x, w, stride=1, padding=0):
       window entry's share, and it goes back to the pixel it was read
       from: kh·kw strided slice additions (together the wide convolution
       with rot180(w) of (6.29)).
+
     ``dy`` has the output's shape (N, K, H′, W′); checks as
     `correlate2d_backward`.
     """
@@ -666,7 +668,7 @@ def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):
 
 
 # ----------------------------------------------------------------------- classic filters
-#: The names `filter_kernel` knows.
+#: The names `filter_kernel` knows (the filters of section 6.1.2).
 FILTERS = ("mean", "gaussian", "edge-x", "edge-y")
 
 
@@ -821,7 +823,8 @@ def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 
 def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
-    """Loop version: δ goes to the first argmax (row-major) of each region."""
+    """Loop version of the up() of (6.20) for max pooling (6.14): δ goes to the first argmax of
+    each region."""
     x = _images(x)
     size, Ho, Wo = _pool_shape(x.shape, size)
     dy = _pooled(dy, x.shape, size, "dy")
@@ -852,7 +855,7 @@ def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 
 def avg_pool2d_backward_reference(dy, x_shape, size: int = 2) -> np.ndarray:
-    """Loop version: δ_k / |R_k| to every pixel of R_k."""
+    """Loop version of the up() of (6.20) for average pooling (6.15): δ_k / |R_k| to every pixel of R_k."""
     x_shape = _x_shape(x_shape)
     size, Ho, Wo = _pool_shape(x_shape, size)
     dy = _pooled(dy, x_shape, size, "dy")
@@ -1097,7 +1100,7 @@ class Subsampling(Layer):
 
 
 class Flatten(Layer):
-    """(N, C, H, W) → (N, C·H·W), so a `Dense` layer can follow; backward reshapes back."""
+    """(N, C, H, W) → (N, C·H·W), so a `Dense` layer (5.7) can follow; backward reshapes back."""
 
     def forward(self, x):
         x = as_real_array(x, "x")
@@ -1118,7 +1121,7 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Rows (N, C·H·W) → images (N, C, H, W); images of that shape pass unchanged.
+    """Rows (N, C·H·W) → images (N, C, H, W) for (6.8); images of that shape pass unchanged.
 
     Lets `nndl.nn.fit`, which takes an (N, D) matrix, train a convolutional network.
     """

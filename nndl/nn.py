@@ -106,7 +106,7 @@ __all__ = [
     "fit",
 ]
 
-#: The initialization methods of `init_weights`.
+#: The initialization methods of `init_weights` (section 5.4: small random, Glorot, He).
 INITS = ("small", "glorot", "he")
 
 
@@ -200,7 +200,7 @@ def _thread_guarded(method, is_forward: bool):
 
 
 class Layer:
-    """Base class of the layer protocol: ``params``, ``grads``, ``forward``, ``backward``.
+    """Base class of the layer protocol: ``params``, ``grads``, ``forward`` (5.7), ``backward`` (5.27).
 
     Subclasses set ``self.params``/``self.grads`` in ``__init__`` (leave them empty if there are
     no parameters) and list the penalized parameter names in ``regularized``.  Every subclass's
@@ -434,7 +434,8 @@ class Sequential(Layer):
 def mlp(
     sizes, activation: str = "relu", init: str = "small", scale=None, rng=None, dtype=np.float64
 ) -> Sequential:
-    """A multilayer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]).
+    """A multilayer perceptron, (5.7) layer by layer: Dense(sizes[0], sizes[1]), activation, ...,
+    Dense(sizes[-2], sizes[-1]).
 
     The last layer has no activation: its outputs are the scores (logits) that
     `SoftmaxCrossEntropy` turns into probabilities.  ``mlp([2, 4, 2], "tanh")`` is a two-layer
@@ -456,7 +457,8 @@ def mlp(
 
 
 # ------------------------------------------------------------------- vanishing gradients (5.4)
-#: The initializations compared by `vanishing_gradients_runs`: (label, method, scale) for `init_weights`.
+#: The initializations compared by `vanishing_gradients_runs` (section 5.4): (label, method, scale)
+#: for `init_weights`.
 DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None), ("He", "he", None))
 
 
@@ -506,7 +508,7 @@ def vanishing_gradients_runs(
 
 # ------------------------------------------------------------------------------------- loss
 class SoftmaxCrossEntropy:
-    """Mean cross-entropy of softmax(scores) against integer labels: a loss layer.
+    """Mean cross-entropy (3.11) of softmax(scores) (2.42) against integer labels: a loss layer.
 
     ``forward(scores, y)`` returns (1/N) Σ_i −log softmax(z⁽ⁱ⁾)_{y⁽ⁱ⁾}, with the log-softmax of
     `nndl.functions.log_softmax`, accurate for any finite scores (NaN or inf: ValueError);
@@ -601,7 +603,7 @@ def _penalized_grads(model, l2: float) -> dict[str, np.ndarray]:
 def gradient_check(
     model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5, inputs: bool = False
 ) -> dict[str, float]:
-    """Relative error between backpropagation and central differences for every parameter.
+    """Relative error between backpropagation (5.22)–(5.27) and central differences for every parameter.
 
     Returns a dict name -> `nndl.gradcheck.relative_error`; with ``inputs=True`` also ``"input"``,
     the check of dJ/dX (what ``backward`` returns).  Parameters are restored afterwards.  Runs in

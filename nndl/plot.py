@@ -100,6 +100,7 @@ def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "me
 #: (72 px per inch) and rendered at FRAME_DENSITY times that, so that text stays sharp on
 #: high-density screens (phones, laptops with a scale factor of 2).
 FRAME_DENSITY = 2
+#: The dpi at which frames are rendered: 72 px per inch × `FRAME_DENSITY`.
 FRAME_DPI = 72 * FRAME_DENSITY
 #: Font sizes of widget frames, in pt (= CSS px at 1×). Frames are at most about 480 CSS px
 #: wide, so on a phone (a 360 px column) the smallest text (10 pt, "small") still shows at

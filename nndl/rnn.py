@@ -114,7 +114,8 @@ __all__ = [
 ]
 
 # -------------------------------------------------------------------------------- activations
-# f and f′ written as a function of the *output* a = f(z), which is what BPTT has at hand.
+#: The recurrent layers' activations, name → (f, f′) with f′ written as a function of the
+#: *output* a = f(z), which is what BPTT has at hand ((7.7): diag(f′(z_i)) = diag(1 − h_i²) for tanh).
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda a: 1.0 - a * a),
     "logistic": (F.logistic, lambda a: a * (1.0 - a)),
@@ -1000,7 +1001,7 @@ class GRU(_Recurrent):
 
 
 class LastStep(Layer):
-    """(N, T, H) → (N, H): the last hidden state h_T, to put a `nndl.nn.Dense` head on it."""
+    """(N, T, H) → (N, H): the last hidden state h_T of (7.2), to put a `nndl.nn.Dense` head on it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -1040,7 +1041,7 @@ def _max_abs(arrays: dict) -> np.ndarray:
 
 
 def global_norm(grads) -> float:
-    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector.
+    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector (section 7.1.2).
 
     Computed as m·√(Σ (g/m)²) with m = max |g|, so it neither overflows (gradients of 1e300)
     nor underflows (1e-300).  NaN if a gradient holds NaN, inf if one holds ±inf.
@@ -1097,7 +1098,10 @@ def _square(U, who: str) -> np.ndarray:
 
 
 def with_spectral_radius(U, rho: float) -> np.ndarray:
-    """U (H, H) scaled so that its spectral radius (largest |eigenvalue|) is ``rho`` > 0."""
+    """U (H, H) scaled so that its spectral radius (largest |eigenvalue|) is ``rho`` > 0.
+
+    ρ(U) decides whether the products (7.9)–(7.10) vanish or explode.
+    """
     U = require_finite(_square(U, "with_spectral_radius"), "U")
     rho = _real_number(rho, "rho", positive=True)
     radius = np.max(np.abs(np.linalg.eigvals(U)))
@@ -1193,7 +1197,8 @@ def gradient_flow_runs(
 
 # ============================================================================ training helpers
 def blas_threads(n):
-    """A context that limits the BLAS thread pool to ``n`` threads (no-op without threadpoolctl).
+    """A context that limits the BLAS thread pool to ``n`` threads (no-op without threadpoolctl); not in
+    the draft.
 
     ``with rnn.blas_threads(1): ...`` runs NumPy's matrix products single-threaded; ``None``
     changes nothing.  threadpoolctl comes with scikit-learn.
@@ -1239,7 +1244,7 @@ def _train_step(model, X, y, loss, where: str, last_finite):
 def train(
     model, X, y, optimizer, steps: int, batch_size: int = 32, loss=None, clip=None, rng=None, n_threads=1
 ):
-    """Mini-batch training of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
+    """Mini-batch training (3.16) of a sequence classifier (e.g. Sequential(LSTM, LastStep, Dense)).
 
     ``X`` (N, T, D), integer labels ``y`` (N,).  Each step draws ``batch_size`` sequences from
     ``rng``, computes the batch loss and gradients (as `nndl.nn.loss_and_grads`), clips the
@@ -1282,7 +1287,7 @@ def train(
 
 
 def evaluate(model, X, y) -> float:
-    """Accuracy of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
+    """Accuracy (3.70) of argmax(model.forward(X)) against integer labels y; X (N, T, D), y (N,)."""
     X, y = _labelled_sequences(X, y, "evaluate")
     scores = model.forward(X)
     check_finite_scores(scores)  # argmax would silently call a NaN row class 0
@@ -1290,7 +1295,8 @@ def evaluate(model, X, y) -> float:
 
 
 def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
-    """A long-lag memory task: name the first symbol of a sequence after ``lag`` steps.
+    """A long-lag memory task (a long-term dependency, the problem of section 7.1.1): name the first symbol
+    of a sequence after ``lag`` steps.
 
     Every step shows a random symbol out of ``symbols`` (one-hot on channels 1..symbols); channel 0
     is a marker that is 1 at the first step only.  The label is the symbol shown with the marker,
