@@ -45,6 +45,8 @@ __all__ = [
     "LogisticRegression",
     "SoftmaxRegression",
     "ridge_gd_curves",
+    "squared_risk",
+    "gd_step_limit",
     "fit",
 ]
 
@@ -270,6 +272,42 @@ def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
     train = np.mean((np.einsum("nd,tdl->tnl", Xh, W[:-1]) - yt[None, :, None]) ** 2, axis=1)
     val = np.mean((np.einsum("nd,tdl->tnl", Xv, W[:-1]) - yv[None, :, None]) ** 2, axis=1)
     return W[-1], train, val
+
+
+def squared_risk(X_hat, y):
+    """``value_and_grad`` of the mean squared error R(ŵ) = (1/N)‖X̂ŵ − y‖², the draft's (3.35)
+    divided by N, for `nndl.optim.minimize`: returns (R(ŵ), (2/N)X̂ᵀ(X̂ŵ − y)), the gradient
+    (3.38) with the factor 2 of erratum 12.
+
+    ``X_hat`` (N, D+1) holds the augmented samples of `add_bias_feature`, ``y`` (N,).
+    """
+    X_hat, y = _augmented_and_targets(X_hat, y)
+    n = len(y)
+
+    def value_and_grad(w_hat):
+        r = X_hat @ w_hat - y
+        return float(r @ r) / n, (2.0 / n) * (X_hat.T @ r)
+
+    return value_and_grad
+
+
+def gd_step_limit(X_hat) -> float:
+    """2/L, L the largest eigenvalue of the Hessian (2/N)X̂ᵀX̂ of `squared_risk`: gradient descent
+    (3.16) on that quadratic converges for every learning rate in (0, 2/L) and diverges above.
+
+    ``X_hat`` (N, D+1) holds the augmented samples of `add_bias_feature`.
+    """
+    X_hat = _check_X(X_hat, "X_hat")
+    n = X_hat.shape[0]
+    return 2.0 / float(np.linalg.eigvalsh(2.0 / n * X_hat.T @ X_hat).max())
+
+
+def _augmented_and_targets(X_hat, y):
+    X_hat = _check_X(X_hat, "X_hat")
+    y = require_finite(as_real_array(y, "y"), "y")
+    if y.shape != (X_hat.shape[0],):
+        raise ValueError(f"y must have shape (N,) = ({X_hat.shape[0]},) like X_hat, got {y.shape}")
+    return X_hat, y
 
 
 # ---------------------------------------------------------------------- logistic regression

@@ -17,7 +17,7 @@ import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .data import legendre_features
-from .linear import LinearRegression, ridge_gd_curves
+from .linear import LinearRegression, gd_step_limit, ridge_gd_curves, squared_risk
 from .nn import DEFAULT_GRADIENT_INITS, vanishing_gradients_runs
 from .optim import GD, AdaDelta, AdaGrad, Adam, Momentum, minimize, quadratic, race_quadratic
 from .plot import (
@@ -178,10 +178,11 @@ def _augmented_one_feature(x) -> np.ndarray:
 def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int = 60) -> widgets.VBox:
     """Gradient descent (3.16) on one-feature linear regression, one frame per learning rate.
 
-    The risk R(b, w) = mean((b + w x − y)²) is a quadratic with Hessian H = (2/N) X̂ᵀX̂, so GD
-    converges iff 0 < lr < 2/L, L the largest eigenvalue of H.  The learning rates are
-    ``factors`` × 2/L; each frame shows the GD path from (0, 0) on the contours of R (top) and
-    R(θ_t) − R* against t on a log axis for every rate, the chosen one highlighted (below).
+    The risk R(b, w) = mean((b + w x − y)²) (`nndl.linear.squared_risk`) is a quadratic with
+    Hessian H = (2/N) X̂ᵀX̂, so GD converges iff 0 < lr < 2/L, L the largest eigenvalue of H
+    (`nndl.linear.gd_step_limit`).  The learning rates are ``factors`` × 2/L; each frame shows
+    the GD path from (0, 0) on the contours of R (top) and R(θ_t) − R* against t on a log axis
+    for every rate, the chosen one highlighted (below).
     """
     Xh = _augmented_one_feature(x)
     y = np.asarray(y, dtype=np.float64)
@@ -190,20 +191,16 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int
     factors = [float(f) for f in factors]
     if not factors or min(factors) <= 0:
         raise ValueError("factors must be positive multiples of 2/L")
-    n = Xh.shape[0]
-    L = float(np.linalg.eigvalsh(2.0 / n * Xh.T @ Xh).max())
-    theta_star = np.linalg.lstsq(Xh, y, rcond=None)[0]
+    limit = gd_step_limit(Xh)  # 2/L
+    best = LinearRegression().fit_normal_equations(Xh[:, 1:], y)
+    theta_star = np.array([float(best.params["b"]), float(best.params["w"][0])])
 
-    def risk(thetas):  # thetas (m, 2) -> (m,)
+    def risk(thetas):  # R at many points (m, 2) -> (m,), for the contours
         return np.mean((np.atleast_2d(thetas) @ Xh.T - y) ** 2, axis=1)
 
-    r_star = float(risk(theta_star)[0])
+    r_star = squared_risk(Xh, y)(theta_star)[0]
 
-    def value_and_grad(theta):
-        r = Xh @ theta - y
-        return float(np.mean(r * r)), 2.0 / n * Xh.T @ r
-
-    runs = [minimize(value_and_grad, np.zeros(2), GD(f * 2.0 / L), steps) for f in factors]
+    runs = [minimize(squared_risk(Xh, y), np.zeros(2), GD(f * limit), steps) for f in factors]
     gaps = [np.abs(values - r_star) for _, values in runs]
     span = max(np.abs(theta_star).max(), 1.0) * 1.6
     xlim = (theta_star[0] - span, theta_star[0] + span)
@@ -218,7 +215,7 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int
         ax0.set_xlabel("bias b")
         ax0.set_ylabel("weight w")
         fate = "diverges" if values[-1] > values[0] else "converges"
-        ax0.set_title(f"lr = {f * 2 / L:.3g} = {labels[k]}: {fate}")
+        ax0.set_title(f"lr = {f * limit:.3g} = {labels[k]}: {fate}")
         plot_loss_curves(
             gaps, ax1, colors=[f"C{j}" for j in range(len(factors))], highlight=k, floor=1e-10, ceiling=1e6
         )

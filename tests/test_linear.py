@@ -548,3 +548,33 @@ def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
         np.testing.assert_allclose(W[:, j], np.r_[model.params["b"], model.params["w"]], atol=1e-12)
         np.testing.assert_allclose(train[:, j], [seen[t][0] for t in (0, 7, epochs)], rtol=1e-10)
         np.testing.assert_allclose(val[:, j], [seen[t][1] for t in (0, 7, epochs)], rtol=1e-10)
+
+
+def test_squared_risk_is_the_mean_squared_error_with_its_gradient():
+    from nndl.gradcheck import numerical_gradient, relative_error
+    from nndl.linear import add_bias_feature, squared_risk
+
+    rng = np.random.default_rng(3)
+    X_hat, y = add_bias_feature(rng.normal(size=(20, 3))), rng.normal(size=20)
+    w_hat = rng.normal(size=4)
+    value, grad = squared_risk(X_hat, y)(w_hat)
+    assert value == pytest.approx(np.mean((X_hat @ w_hat - y) ** 2), rel=1e-14)
+    numeric = numerical_gradient(lambda v: squared_risk(X_hat, y)(v)[0], w_hat.copy())
+    assert relative_error(grad, numeric) < 1e-8
+    with pytest.raises(ValueError, match=r"y must have shape \(N,\) = \(20,\)"):
+        squared_risk(X_hat, y[:-1])
+
+
+def test_gd_step_limit_separates_convergence_from_divergence():
+    """2/L with L = (2/N)·σ_max(X̂)²; GD (3.16) from 0 converges just below it and diverges above."""
+    from nndl.linear import add_bias_feature, gd_step_limit, squared_risk
+
+    rng = np.random.default_rng(4)
+    X_hat, y = add_bias_feature(rng.normal(size=(30, 2)) * [1.0, 3.0]), rng.normal(size=30)
+    limit = gd_step_limit(X_hat)
+    sigma = np.linalg.svd(X_hat, compute_uv=False).max()
+    assert limit == pytest.approx(2.0 / (2.0 / 30 * sigma**2), rel=1e-12)
+    start = squared_risk(X_hat, y)(np.zeros(3))[0]
+    for factor, converges in ((0.95, True), (1.05, False)):
+        _, values = optim.minimize(squared_risk(X_hat, y), np.zeros(3), optim.GD(factor * limit), 400)
+        assert (values[-1] < start) == converges
