@@ -11,13 +11,13 @@ Two operations, named apart
 `Conv2D` computes cross-correlation with its stored ``W``: the draft's filter W^(l,k,p) of
 (6.6)–(6.9) is ``rot180(W[k, p])``.  Learning does not care which of the two is used (the
 network simply learns the flipped filter), but the draft's gradient formulas (6.22)–(6.31) are
-written for ⊗, so `draft_*` below work with draft filters and the tests flip between the two.
+written for ⊗: `nndl.draft` evaluates them with draft filters and the tests flip between the two.
 
 Shapes are batch first: images (N, C, H, W), filters (K, C, kh, kw), outputs (N, K, H′, W′)
 with H′ = (H + 2·padding − kh) // stride + 1.
 
 Three forms of the convolution kernel (two of the others)
---------------------------------------------------------
+---------------------------------------------------------
 A **reference** (name ending in ``_reference``) loops over samples, maps and output positions
 exactly as the equation it cites.  The **vectorized** `correlate2d_vectorized` and
 `correlate2d_backward_vectorized` fit on one screen (a ``sliding_window_view`` of the padded
@@ -52,7 +52,6 @@ training loop rejects non-finite data and losses); a NaN input reaches the outpu
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
@@ -72,6 +71,7 @@ __all__ = [
     "correlate2d_reference",
     "correlate2d_backward",
     "correlate2d_backward_reference",
+    "window_view",
     "correlate2d_vectorized",
     "correlate2d_backward_vectorized",
     "im2col",
@@ -93,13 +93,6 @@ __all__ = [
     "Reshape",
     "LENET_C3_TABLE",
     "LeNet5",
-    "draft_filter_grad_622",
-    "draft_filter_grad_623",
-    "draft_filter_grad_624",
-    "draft_bias_grad_625",
-    "draft_conv_delta_621",
-    "draft_pool_delta_629",
-    "draft_subsampling_grads_630",
     "FILTERS",
     "filter_kernel",
 ]
@@ -203,7 +196,7 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> in
 
 
 def rot180(w) -> np.ndarray:
-    """Rotate the last two axes by 180°: w[..., ::-1, ::-1] (a view)."""
+    """Rotate the last two axes by 180°: w[..., ::-1, ::-1] (a view), the rot180 of (6.23)–(6.29)."""
     w = np.asarray(w)
     if w.ndim < 2:
         raise ValueError(f"rot180 needs at least 2 dimensions, got shape {w.shape}")
@@ -361,7 +354,7 @@ _PARALLEL_WORK = (1 << 20, 1 << 24)
 
 
 def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """The columns of every kh×kw window: (N, C·kh·kw, H′·W′), rows ordered (c, i, j); a new array.
+    """The columns of every kh×kw window that (6.8) reads: (N, C·kh·kw, H′·W′), rows (c, i, j); new.
 
     The readable form of what the fast kernels do (they keep the runs between output rows).
     """
@@ -374,7 +367,7 @@ def im2col(x, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray
 
 
 def col2im(cols, x_shape, kh: int, kw: int, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Adjoint of `im2col`: add every column entry back to the pixel it came from.
+    """Adjoint of `im2col`: add every column entry back to the pixel it came from (the scatter of (6.29)).
 
     ``cols`` (N, C·kh·kw, H′·W′) → images ``x_shape`` (N, C, H, W).  One strided-slice addition
     per kernel offset (kh·kw of them), each over the whole batch.
@@ -484,7 +477,8 @@ def _squeeze2d(x, w):
 
 
 def correlate2d(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """Cross-correlation y[n,k,s,t] = Σ_c Σ_i Σ_j w[k,c,i,j] · x[n,c,s·stride+i,t·stride+j] (fast).
+    """Cross-correlation y[n,k,s,t] = Σ_c Σ_i Σ_j w[k,c,i,j] · x[n,c,s·stride+i,t·stride+j] (fast);
+    (6.8) with the kernel not flipped.
 
     ``x`` (N, C, H, W), ``w`` (K, C, kh, kw) → (N, K, H′, W′); ``padding`` zeros on every side.
     A single image (H, W) with a single kernel (kh, kw) gives (H′, W′).  This is what
@@ -516,52 +510,68 @@ def correlate2d_reference(x, w, stride: int = 1, padding: int = 0) -> np.ndarray
     return y[0, 0] if single else y
 
 
-def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """`correlate2d` in one screen: a window view of the padded input and one tensor product.
+def window_view(x, kh: int, kw: int, stride: int = 1, padding: int = 0):
+    """Every kh×kw window of the zero-padded images x (N, C, H, W).
 
-    win[n, c, s, t, i, j] = x_pad[n, c, s·stride + i, t·stride + j] is a view (no copy) of every
-    kh×kw window; y[n, k, s, t] = Σ_c Σ_i Σ_j w[k, c, i, j] · win[n, c, s, t, i, j] is (6.6)/(6.8)
-    with the kernel not flipped (cross-correlation), all maps and positions at once.
-    ``np.tensordot`` copies the windows into a matrix (im2col) and makes one matrix product.
-    Shapes and checks as `correlate2d`; used by no layer (they use the tuned engine).
+    win[n, c, s, t, i, j] = x_pad[n, c, s·stride + i, t·stride + j],
+    the inputs that output position (s, t) of (6.8) reads: a read-only
+    view (N, C, H′, W′, kh, kw) of x_pad, no copy.
+    """
+    x = _images(x)
+    g = _window(x.shape, kh, kw, stride, padding)
+    p, s = g.padding, g.stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    win = sliding_window_view(x_pad, (g.kh, g.kw), axis=(2, 3))
+    return win[:, :, ::s, ::s]
+
+
+def correlate2d_vectorized(x, w, stride: int = 1, padding: int = 0):
+    """`correlate2d` in one screen: a window view and one product.
+
+    y[n, k, s, t] = Σ_c Σ_i Σ_j w[k, c, i, j] · win[n, c, s, t, i, j]
+    is (6.6)/(6.8) with the kernel not flipped (cross-correlation), for
+    all maps and positions at once.  ``np.tensordot`` copies the windows
+    into one matrix (im2col) and makes one matrix product.  Shapes and
+    checks as `correlate2d`; no layer uses it (they use the tuned one).
     """
     x, w, single = _squeeze2d(x, w)
     x, w, g = _conv_args(x, w, stride, padding)
-    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
-    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H′, W′, K)
+    win = window_view(x, g.kh, g.kw, g.stride, g.padding)
+    # sum over c, i, j: (N, H′, W′, K)
+    y = np.tensordot(win, w, axes=([1, 4, 5], [1, 2, 3]))
     y = y.transpose(0, 3, 1, 2)  # (N, K, H′, W′)
     return y[0, 0] if single else y
 
 
-def _windows_vectorized(x, g: "_Geometry") -> np.ndarray:
-    """Read-only view (N, C, H′, W′, kh, kw) of the windows of zero-padded x, every stride-th."""
-    p, s = g.padding, g.stride
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-    return sliding_window_view(xp, (g.kh, g.kw), axis=(2, 3))[:, :, ::s, ::s]
+def correlate2d_backward_vectorized(dy, x, w, stride=1, padding=0):
+    """Gradients (dx, dw, db) of y = correlate2d(x, w) + b in one screen.
 
-
-def correlate2d_backward_vectorized(dy, x, w, stride: int = 1, padding: int = 0):
-    """Gradients (dx, dw, db) of y = correlate2d(x, w) + b in one screen: the transposed products.
-
-    - dw[k, c, i, j] = Σ_n Σ_s Σ_t dy[n, k, s, t] · win[n, c, s, t, i, j]: (6.22)–(6.24) for
-      cross-correlation, for every filter at once;
+    - dw[k, c, i, j] = Σ_n Σ_s Σ_t dy[n, k, s, t] · win[n, c, s, t, i, j]:
+      (6.22)–(6.24) for cross-correlation, every filter at once;
     - db[k] = Σ_n Σ_s Σ_t dy[n, k, s, t]: (6.25);
-    - dwin[n, c, i, j, s, t] = Σ_k w[k, c, i, j] · dy[n, k, s, t] is each window entry's share,
-      and every entry goes back to the pixel it was read from: kh·kw strided slice additions
-      (together the wide convolution with rot180(w) of (6.29)).
-    ``dy`` has the output's shape (N, K, H′, W′); checks as `correlate2d_backward`.
+    - dwin[n, c, i, j, s, t] = Σ_k w[k, c, i, j] · dy[n, k, s, t] is each
+      window entry's share, and it goes back to the pixel it was read
+      from: kh·kw strided slice additions (together the wide convolution
+      with rot180(w) of (6.29)).
+
+    ``dy`` has the output's shape (N, K, H′, W′); checks as
+    `correlate2d_backward`.
     """
     dy, x, w, g = _backward_args(dy, x, w, stride, padding)
-    win = _windows_vectorized(x, g)  # (N, C, H′, W′, kh, kw)
-    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))  # (K, C, kh, kw)
+    kh, kw, s, p = g.kh, g.kw, g.stride, g.padding
+    win = window_view(x, kh, kw, s, p)  # (N, C, H′, W′, kh, kw)
+    dw = np.tensordot(dy, win, axes=([0, 2, 3], [0, 2, 3]))
     db = dy.sum(axis=(0, 2, 3))
-    dwin = np.tensordot(dy, w, axes=([1], [0])).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H′, W′)
-    p, s, (H, W) = g.padding, g.stride, x.shape[2:]
-    dxp = np.zeros((*x.shape[:2], H + 2 * p, W + 2 * p), dtype=dwin.dtype)
-    for i in range(g.kh):
-        for j in range(g.kw):
-            dxp[:, :, i : i + s * g.Ho : s, j : j + s * g.Wo : s] += dwin[:, :, i, j]
-    return dxp[:, :, p : p + H, p : p + W].copy(), dw, db
+    dwin = np.tensordot(dy, w, axes=([1], [0]))  # (N, H′, W′, C, kh, kw)
+    dwin = dwin.transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H′, W′)
+    N, C, H, W = x.shape
+    dx_pad = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=dwin.dtype)
+    rows, cols = s * g.Ho, s * g.Wo
+    for i in range(kh):
+        for j in range(kw):
+            r, c = slice(i, i + rows, s), slice(j, j + cols, s)
+            dx_pad[..., r, c] += dwin[:, :, i, j]  # back to its pixels
+    return dx_pad[:, :, p : p + H, p : p + W].copy(), dw, db
 
 
 def convolve2d(x, w, mode: str = "valid") -> np.ndarray:
@@ -658,7 +668,7 @@ def correlate2d_backward_reference(dy, x, w, stride: int = 1, padding: int = 0):
 
 
 # ----------------------------------------------------------------------- classic filters
-#: The names `filter_kernel` knows.
+#: The names `filter_kernel` knows (the filters of section 6.1.2).
 FILTERS = ("mean", "gaussian", "edge-x", "edge-y")
 
 
@@ -813,7 +823,8 @@ def max_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 
 def max_pool2d_backward_reference(dy, x, size: int = 2) -> np.ndarray:
-    """Loop version: δ goes to the first argmax (row-major) of each region."""
+    """Loop version of the up() of (6.20) for max pooling (6.14): δ goes to the first argmax of
+    each region."""
     x = _images(x)
     size, Ho, Wo = _pool_shape(x.shape, size)
     dy = _pooled(dy, x.shape, size, "dy")
@@ -844,7 +855,7 @@ def avg_pool2d_reference(x, size: int = 2) -> np.ndarray:
 
 
 def avg_pool2d_backward_reference(dy, x_shape, size: int = 2) -> np.ndarray:
-    """Loop version: δ_k / |R_k| to every pixel of R_k."""
+    """Loop version of the up() of (6.20) for average pooling (6.15): δ_k / |R_k| to every pixel of R_k."""
     x_shape = _x_shape(x_shape)
     size, Ho, Wo = _pool_shape(x_shape, size)
     dy = _pooled(dy, x_shape, size, "dy")
@@ -1089,7 +1100,7 @@ class Subsampling(Layer):
 
 
 class Flatten(Layer):
-    """(N, C, H, W) → (N, C·H·W), so a `Dense` layer can follow; backward reshapes back."""
+    """(N, C, H, W) → (N, C·H·W), so a `Dense` layer (5.7) can follow; backward reshapes back."""
 
     def forward(self, x):
         x = as_real_array(x, "x")
@@ -1110,7 +1121,7 @@ class Flatten(Layer):
 
 
 class Reshape(Layer):
-    """Rows (N, C·H·W) → images (N, C, H, W); images of that shape pass unchanged.
+    """Rows (N, C·H·W) → images (N, C, H, W) for (6.8); images of that shape pass unchanged.
 
     Lets `nndl.nn.fit`, which takes an (N, D) matrix, train a convolutional network.
     """
@@ -1263,147 +1274,3 @@ def _brief(layer) -> str:
     if isinstance(layer, Subsampling):
         return f"Subsampling {layer.size}×{layer.size}"
     return f"Dense {layer.in_features}→{layer.out_features}"
-
-
-# --------------------------------------------------------- the draft's formulas, literally
-# One sample, one map pair, draft filters (the ⊗ convention), 1-based indices as printed.
-def _map(a, name: str) -> np.ndarray:
-    a = as_real_array(a, name)
-    if a.ndim != 2 or 0 in a.shape:
-        raise ValueError(f"{name} must be a 2-D map (rows, cols) of one sample, got shape {a.shape}")
-    return a
-
-
-def _filter_grad_args(X, delta, u, v):
-    """Checked X, δ and filter size u×v of (6.22)/(6.23): X is (w_l + u − 1, h_l + v − 1)."""
-    X, delta = _map(X, "X"), _map(delta, "delta")
-    u, v = _int(u, "u", 1), _int(v, "v", 1)
-    expected = (delta.shape[0] + u - 1, delta.shape[1] + v - 1)
-    if X.shape != expected:
-        raise ValueError(
-            f"X must have shape (w_l + u − 1, h_l + v − 1) = {expected} for delta of "
-            f"shape (w_l, h_l) = {delta.shape} and a {u}×{v} filter, got {X.shape}"
-        )
-    return X, delta, u, v
-
-
-def _down_shape(fprime_shape, size, name: str, delta_shape):
-    """Checked ``size``; δ of the subsampled layer must have shape (H // size, W // size)."""
-    size = _int(size, "size", 1)
-    expected = (fprime_shape[0] // size, fprime_shape[1] // size)
-    if delta_shape != expected:
-        raise ValueError(
-            f"{name} must have shape (H // size, W // size) = {expected} for maps of "
-            f"shape (H, W) = {fprime_shape} and size {size}, got {delta_shape}"
-        )
-    return size
-
-
-def draft_filter_grad_622(X, delta, u: int, v: int) -> np.ndarray:
-    """(6.22): ∂J/∂W_ij = Σ_{s=1}^{w_l} Σ_{t=1}^{h_l} X_{s−i+u, t−j+v} · δ_{s,t}, for i ≤ u, j ≤ v.
-
-    ``X`` (w_l + u − 1, h_l + v − 1) is the layer's input map, ``delta`` (w_l, h_l) its δ."""
-    X, delta, u, v = _filter_grad_args(X, delta, u, v)
-    wl, hl = delta.shape
-    g = np.zeros((u, v), dtype=np.result_type(X, delta))
-    for i in range(1, u + 1):
-        for j in range(1, v + 1):
-            for s in range(1, wl + 1):
-                for t in range(1, hl + 1):
-                    g[i - 1, j - 1] += X[s - i + u - 1, t - j + v - 1] * delta[s - 1, t - 1]
-    return g
-
-
-def draft_filter_grad_623(X, delta, u: int, v: int, corrected: bool = True) -> np.ndarray:
-    """(6.23) with rot180(δ).  Printed: X_{(u−i)−s, (v−j)−t}, whose indices are ≤ 0 (erratum 54);
-    corrected: X_{(w_l+u−i+1)−s, (h_l+v−j+1)−t}.  ``corrected=False`` raises IndexError at the
-    first index outside 1..size, naming it.  Shapes as in `draft_filter_grad_622`."""
-    X, delta, u, v = _filter_grad_args(X, delta, u, v)
-    wl, hl = delta.shape
-    rd = rot180(delta)
-    g = np.zeros((u, v), dtype=np.result_type(X, delta))
-    for i in range(1, u + 1):
-        for j in range(1, v + 1):
-            for s in range(1, wl + 1):
-                for t in range(1, hl + 1):
-                    if corrected:
-                        r, c = (wl + u - i + 1) - s, (hl + v - j + 1) - t
-                    else:
-                        r, c = (u - i) - s, (v - j) - t
-                    if not (1 <= r <= X.shape[0] and 1 <= c <= X.shape[1]):
-                        raise IndexError(
-                            f"(6.23) as printed asks for X[{r}, {c}] (1-based) at "
-                            f"i={i}, j={j}, s={s}, t={t}: outside 1..{X.shape[0]}"
-                        )
-                    g[i - 1, j - 1] += X[r - 1, c - 1] * rd[s - 1, t - 1]
-    return g
-
-
-def draft_filter_grad_624(X, delta) -> np.ndarray:
-    """(6.24): ∂J/∂W = rot180(X ⊗ rot180(δ)), narrow convolution; X and δ are 2-D maps."""
-    X, delta = _map(X, "X"), _map(delta, "delta")
-    if delta.shape[0] > X.shape[0] or delta.shape[1] > X.shape[1]:
-        raise ValueError(f"delta {delta.shape} is larger than X {X.shape}: (6.24) is a narrow convolution")
-    return np.ascontiguousarray(rot180(convolve2d(X, np.ascontiguousarray(rot180(delta)), "valid")))
-
-
-def draft_bias_grad_625(delta) -> float:
-    """(6.25)/(6.31): ∂J/∂b = Σ_ij δ_ij."""
-    return float(np.sum(as_real_array(delta, "delta")))
-
-
-def draft_conv_delta_621(fprime_Z, delta_next, w_next: float, size: int = 2) -> np.ndarray:
-    """(6.20)–(6.21) for a conv layer l followed by an average-subsampling layer l+1:
-    δ^(l,k) = f′(Z^(l,k)) ⊙ up(w^(l+1,k) δ^(l+1,k)), up copying δ/|R| to every pixel of R
-    (erratum 53: the 1/|R| of average pooling).  ``fprime_Z`` (H, W), ``delta_next``
-    (H // size, W // size), ``w_next`` a number."""
-    fprime_Z, delta_next = _map(fprime_Z, "fprime_Z"), _map(delta_next, "delta_next")
-    size = _down_shape(fprime_Z.shape, size, "delta_next", delta_next.shape)
-    if isinstance(w_next, (bool, np.bool_)) or not isinstance(w_next, numbers.Real):
-        raise TypeError(f"w_next must be a real number (the weight w^(l+1,k)), got {w_next!r}")
-    up = np.kron(w_next * delta_next, np.ones((size, size))) / size**2
-    out = np.zeros_like(fprime_Z, dtype=np.result_type(fprime_Z, up))
-    out[: up.shape[0], : up.shape[1]] = up
-    return fprime_Z * out
-
-
-def draft_pool_delta_629(fprime_Z, deltas_next, W_next, table=None, k: int = 0) -> np.ndarray:
-    """(6.29) corrected (erratum 55): δ^(l,k) = f′(Z^(l,k)) ⊙ Σ_{q: T_kq=1} δ^(l+1,q) ⊗̃ rot180(W^(l+1,q,k)).
-
-    ``deltas_next`` (Q, h, w): the next (convolutional) layer's δ maps of one sample;
-    ``W_next`` (Q, P, u, v): its draft filters (⊗ convention); ``table`` (P, Q) booleans;
-    ``fprime_Z`` (h + u − 1, w + v − 1)."""
-    fprime_Z = _map(fprime_Z, "fprime_Z")
-    deltas_next, W_next = as_real_array(deltas_next, "deltas_next"), as_real_array(W_next, "W_next")
-    if deltas_next.ndim != 3 or 0 in deltas_next.shape:
-        raise ValueError(f"deltas_next must have shape (Q, h, w), got {deltas_next.shape}")
-    if W_next.ndim != 4 or 0 in W_next.shape:
-        raise ValueError(f"W_next must have shape (Q, P, u, v), got {W_next.shape}")
-    Q, P = W_next.shape[:2]
-    if deltas_next.shape[0] != Q:
-        raise ValueError(f"W_next has Q = {Q} maps but deltas_next (Q, h, w) has Q = {deltas_next.shape[0]}")
-    expected = (deltas_next.shape[1] + W_next.shape[2] - 1, deltas_next.shape[2] + W_next.shape[3] - 1)
-    if fprime_Z.shape != expected:
-        raise ValueError(
-            f"fprime_Z must have shape (h + u − 1, w + v − 1) = {expected}, got {fprime_Z.shape}"
-        )
-    k = _int(k, "k", 0)
-    if k >= P:
-        raise ValueError(f"k must index one of the P = {P} input maps (0..{P - 1}), got {k}")
-    if table is not None and np.shape(table) != (P, Q):
-        raise ValueError(f"table must have shape (P, Q) = {(P, Q)}, got {np.shape(table)}")
-    acc = 0.0
-    for q in range(Q):
-        if table is not None and not table[k, q]:
-            continue
-        acc = acc + convolve2d(deltas_next[q], np.ascontiguousarray(rot180(W_next[q, k])), "full")
-    return fprime_Z * acc
-
-
-def draft_subsampling_grads_630(X_prev, delta, size: int = 2):
-    """(6.30)–(6.31) for one map: (∂J/∂w, ∂J/∂b) = (Σ_ij (down(X^(l−1,k)) · δ^(l,k))_ij, Σ_ij δ_ij),
-    down = the average of each size×size region; ``delta`` has shape (H // size, W // size)."""
-    X_prev, delta = _map(X_prev, "X_prev"), _map(delta, "delta")
-    size = _down_shape(X_prev.shape, size, "delta", delta.shape)
-    down = avg_pool2d_reference(X_prev[None, None], size)[0, 0]
-    return float(np.sum(down * delta)), float(np.sum(delta))

@@ -327,6 +327,7 @@ def _srn_step_jacobian(d):
     return numerical_jacobian(step, d["h_prev"].copy())
 
 
+#: Every exercise of chapters 1–7 by key (``"ch6.output_size"``): its chapter, instance and answer.
 EXERCISES: dict[str, Exercise] = {
     "ch1.threshold_functions": Exercise(
         1,

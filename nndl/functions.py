@@ -62,7 +62,7 @@ def tanh(x):
 
 
 def tanh_derivative(x):
-    """tanh'(x) = 1 − tanh²(x), at most 1 (reached at x = 0)."""
+    """tanh'(x) = 1 − tanh²(x), the derivative of (5.4), at most 1 (reached at x = 0)."""
     t = np.tanh(as_real_array(x))
     return 1.0 - t * t
 
@@ -74,7 +74,7 @@ def relu(x):
 
 
 def relu_derivative(x):
-    """Derivative of max(0, x): 1 for x > 0, 0 for x < 0, and by convention 0 at x = 0."""
+    """Derivative of the rectifier (5.5): 1 for x > 0, 0 for x < 0, and by convention 0 at x = 0."""
     x = as_real_array(x)
     return (x > 0).astype(x.dtype)
 
@@ -86,7 +86,7 @@ def softplus(x):
 
 
 def softplus_derivative(x):
-    """softplus'(x) = σ(x): the derivative of the smooth rectifier is the logistic function."""
+    """softplus'(x) = σ(x): the derivative of the smooth rectifier (5.6) is the logistic function."""
     return logistic(x)
 
 
@@ -112,7 +112,8 @@ def _shift_by_max(x: np.ndarray, axis: int):
 
 
 def logsumexp(x, axis: int = -1, keepdims: bool = False):
-    """log Σ_k exp(x_k) along ``axis``, computed as m + log Σ_k exp(x_k − m), m = max_k x_k."""
+    """log Σ_k exp(x_k) along ``axis`` (the log of the normalizer of softmax (2.42)), computed as
+    m + log Σ_k exp(x_k − m), m = max_k x_k."""
     x = as_real_array(x)
     _check_axis(x, axis, "logsumexp")
     m, shifted = _shift_by_max(x, axis)
@@ -186,7 +187,8 @@ def softmax_jacobian(x):
     return jac
 
 
-#: name -> (function, derivative), for layers and widgets that let the reader pick an activation.
+#: name -> (function, derivative) of (2.38) and (5.3)–(5.6), for layers and widgets that let the
+#: reader pick an activation.
 ACTIVATIONS = {
     "logistic": (logistic, logistic_derivative),
     "tanh": (tanh, tanh_derivative),

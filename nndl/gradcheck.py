@@ -102,7 +102,8 @@ def numerical_jacobian(f, x, h: float = 1e-6):
 
 
 def relative_error(actual, expected) -> float:
-    """‖actual − expected‖ / (‖actual‖ + ‖expected‖), 0 when both are zero.
+    """‖actual − expected‖ / (‖actual‖ + ‖expected‖), 0 when both are zero: how the checks of
+    section 2.4 compare a derivation with finite differences (2.17).
 
     Symmetric, at most 1, and insensitive to overall scale: values below 1e-7 mean agreement
     to about seven significant digits.  NaN or inf in either raise ValueError (a NaN error
@@ -120,7 +121,7 @@ def relative_error(actual, expected) -> float:
 
 
 def finite_difference_errors(f, derivative, x0: float, steps):
-    """Absolute errors of the forward and central differences of a scalar f at x0 for each step h.
+    """Absolute errors of the forward and central differences (2.17) of a scalar f at x0, for each h.
 
     Returns ``(forward, central)``, two arrays shaped like ``steps``.  Plotted against h on log
     axes they show truncation error (slope 1 and 2) meeting round-off error (slope −1).
@@ -143,7 +144,8 @@ def finite_difference_errors(f, derivative, x0: float, steps):
 
 
 def converted_copy(model, dtype):
-    """A deep copy of a layer (or a `nndl.nn.Sequential` of them) with params and grads of ``dtype``.
+    """A deep copy of a layer (or a `nndl.nn.Sequential` of them) with params and grads of ``dtype``
+    (float64 for the finite-difference checks of section 2.4).
 
     Nested ``layers`` are converted too; the model itself is untouched.  TypeError if a
     parameter could not be converted (a layer whose ``params`` is computed in an unknown way).
@@ -179,7 +181,7 @@ def _state_grad(layer, name: str):
 
 
 def layer_gradient_errors(layer, x, dy, entries=None, rng=0, h: float = 1e-6, **state):
-    """Relative errors of backpropagation against central differences for J = Σ dy ⊙ layer(x).
+    """Relative errors of backpropagation against central differences (2.17) for J = Σ dy ⊙ layer(x).
 
     Returns a dict: every parameter name, ``"x"`` (what ``backward`` returns) and every initial
     state passed as a keyword (``h0=``, ``c0=``: compared with ``layer.dh0``, ``layer.dc0``).
@@ -247,7 +249,7 @@ def _arrays_held(obj, found=None, seen=None) -> list:
 def check_layer(layer, x, *, tol: float = 1e-6, entries=None, seed=0, **state) -> None:
     """Check that ``layer`` follows the layer protocol of `nndl.nn`, or raise AssertionError.
 
-    With J = Σ dy ⊙ forward(x, **state) for a random dy (``seed``), ``state`` the keyword
+    With J = Σ dy ⊙ ``forward(x, **state)`` for a random dy (``seed``), ``state`` the keyword
     arguments of forward (``h0``, ``c0`` of the recurrent layers), it checks:
 
     1. protocol: ``params`` and ``grads`` are dicts with the same keys; after backward every

@@ -55,7 +55,7 @@ __all__ = [
     "SquaredError",
 ]
 
-#: The accepted values of ``reduction``.
+#: The accepted values of ``reduction``: ``"mean"`` is the empirical risk (3.3).
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -247,7 +247,7 @@ def cross_entropy(probs, y, reduction: str = "mean"):
 
 
 def cross_entropy_grad(probs, y):
-    """Gradient of the mean cross-entropy with respect to the probabilities: −Y / (N · P).
+    """Gradient of the mean cross-entropy (3.11)–(3.12) with respect to the probabilities: −Y / (N · P).
 
     Only the true class's entry is non-zero: −1 / (N f_y).  Uses the same clipping as
     `cross_entropy` (the clip is treated as inactive, so a zero probability gives a huge
@@ -336,7 +336,8 @@ def hinge(scores, y, reduction: str = "mean"):
 
 
 def hinge_grad(scores, y):
-    """A subgradient of the mean hinge loss w.r.t. the scores: −y_i / N where y_i f_i < 1, else 0.
+    """A subgradient of the mean hinge loss (3.13)–(3.14) w.r.t. the scores: −y_i / N where
+    y_i f_i < 1, else 0.
 
     The hinge is not differentiable at the kink y f = 1; there any value between −y/N and 0 is a
     subgradient, and this function uses **0** (the kink counts as "margin satisfied", like the

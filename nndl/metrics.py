@@ -50,7 +50,7 @@ __all__ = [
     "MACRO_FORMS",
 ]
 
-#: The accepted values of ``form`` in `macro_f1`.
+#: The accepted values of ``form`` in `macro_f1`: (3.77) as printed, or the mean of per-class F1.
 MACRO_FORMS = ("mean", "harmonic")
 
 
@@ -125,7 +125,8 @@ def error_rate(y, y_pred) -> float:
 
 
 def confusion_matrix(y, y_pred, num_classes=None) -> np.ndarray:
-    """(C, C) int64 counts: entry [i, j] is the number of samples of true class i predicted as j.
+    """(C, C) int64 counts (the tallies behind (3.72)–(3.74)): entry [i, j] is the number of samples
+    of true class i predicted as j.
 
     Rows = true class, columns = predicted class (scikit-learn's convention).  The diagonal holds
     the true positives of each class; column sums count predictions, row sums count the truth.

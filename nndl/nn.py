@@ -92,19 +92,18 @@ __all__ = [
     "ReLU",
     "Softplus",
     "Sequential",
-    "SoftmaxCrossEntropy",
     "INITS",
     "init_weights",
     "mlp",
-    "penalty",
     "objective",
     "loss_and_grads",
     "gradient_check",
     "delta_norms",
-    "fit",
+    "DEFAULT_GRADIENT_INITS",
+    "vanishing_gradients_runs",
 ]
 
-#: The initialization methods of `init_weights`.
+#: The initialization methods of `init_weights` (section 5.4: small random, Glorot, He).
 INITS = ("small", "glorot", "he")
 
 
@@ -189,7 +188,7 @@ def _thread_guarded(method, is_forward: bool):
 
 
 class Layer:
-    """Base class of the layer protocol: ``params``, ``grads``, ``forward``, ``backward``.
+    """Base class of the layer protocol: ``params``, ``grads``, ``forward`` (5.7), ``backward`` (5.27).
 
     Subclasses set ``self.params``/``self.grads`` in ``__init__`` (leave them empty if there are
     no parameters) and list the penalized parameter names in ``regularized``.  Every subclass's
@@ -423,7 +422,8 @@ class Sequential(Layer):
 def mlp(
     sizes, activation: str = "relu", init: str = "small", scale=None, rng=None, dtype=np.float64
 ) -> Sequential:
-    """A multilayer perceptron: Dense(sizes[0], sizes[1]), activation, ..., Dense(sizes[-2], sizes[-1]).
+    """A multilayer perceptron, (5.7) layer by layer: Dense(sizes[0], sizes[1]), activation, ...,
+    Dense(sizes[-2], sizes[-1]).
 
     The last layer has no activation: its outputs are the scores (logits) that
     `SoftmaxCrossEntropy` turns into probabilities.  ``mlp([2, 4, 2], "tanh")`` is a two-layer
@@ -442,6 +442,56 @@ def mlp(
         if k < len(sizes) - 2:
             layers.append(Activation(activation))
     return Sequential(layers)
+
+
+# ------------------------------------------------------------------- vanishing gradients (5.4)
+#: The initializations compared by `vanishing_gradients_runs` (section 5.4): (label, method, scale)
+#: for `init_weights`.
+DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None), ("He", "he", None))
+
+
+def vanishing_gradients_runs(
+    X,
+    y,
+    depths=(4, 10),
+    activations=("logistic", "tanh", "relu"),
+    inits=DEFAULT_GRADIENT_INITS,
+    width: int = 32,
+    epochs: int = 10,
+    batch_size: int = 32,
+    lr: float = 0.02,
+    rng=0,
+):
+    """Section 5.4: per-layer ‖δ⁽ˡ⁾‖ (5.11) at initialization and the training curve, per configuration.
+
+    For each depth L (number of `Dense` layers), initialization and activation, a fresh
+    ``mlp([D] + [width]·(L−1) + [C])`` (same seed for all) gives `delta_norms` on (X, y),
+    then trains with momentum SGD (lr, ρ = 0.9) for ``epochs`` epochs.  Returns a list of dicts
+    with keys depth, init, activation, deltas (L,), loss (epochs + 1,), accuracy (training).
+    """
+    from .optim import Momentum
+
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+    classes = int(y.max()) + 1
+    runs = []
+    for depth in depths:
+        sizes = [X.shape[1]] + [int(width)] * (int(depth) - 1) + [classes]
+        for label, method, scale in inits:
+            for act in activations:
+                model = mlp(sizes, act, init=method, scale=scale, rng=rng)
+                deltas = delta_norms(model, X, y)
+                hist = fit(model, X, y, Momentum(lr, 0.9), epochs, batch_size=batch_size, rng=rng)
+                runs.append(
+                    {
+                        "depth": int(depth),
+                        "init": label,
+                        "activation": act,
+                        "deltas": deltas,
+                        "loss": np.asarray(hist["train_loss"]),
+                        "accuracy": hist["train_accuracy"][-1],
+                    }
+                )
+    return runs
 
 
 # --------------------------------------------------------------------- objective and gradient
@@ -470,7 +520,7 @@ def loss_and_grads(model, X, y, loss=None, l2: float = 0.0):
 def gradient_check(
     model, X, y, loss=None, l2: float = 0.0, h: float = 1e-5, inputs: bool = False
 ) -> dict[str, float]:
-    """Relative error between backpropagation and central differences for every parameter.
+    """Relative error between backpropagation (5.22)–(5.27) and central differences for every parameter.
 
     Returns a dict name -> `nndl.gradcheck.relative_error`; with ``inputs=True`` also ``"input"``,
     the check of dJ/dX (what ``backward`` returns).  Parameters are restored afterwards.  Runs in

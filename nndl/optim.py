@@ -37,6 +37,8 @@ __all__ = [
     "Adam",
     "minibatches",
     "minimize",
+    "race_quadratic",
+    "quadratic",
 ]
 
 
@@ -51,7 +53,8 @@ def _decay(value, name: str) -> float:
 
 # ------------------------------------------------------------------------------ base class
 class Optimizer:
-    """Base class: checks the two dicts, keeps per-parameter state, calls ``_update`` per array.
+    """Base class of the update rules of section 3.1.4: checks the two dicts, keeps per-parameter
+    state, calls ``_update`` per array.
 
     Subclasses implement ``_update(param, grad, state)``, which changes ``param`` in place;
     ``state`` is this parameter's own dict (empty on its first step), so two parameters never
@@ -276,6 +279,30 @@ class Adam(Optimizer):
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+# ------------------------------------------------------------------ a test problem
+def race_quadratic(condition: float = 100.0, angle_deg: float = 20.0) -> np.ndarray:
+    """The Hessian A of an ill-conditioned quadratic f(θ) = ½ θᵀAθ, the valley of section 3.1.4:
+    curvature 1/condition along the valley, which points at ``angle_deg`` from the θ₁ axis, and
+    curvature 1 across it."""
+    t = np.deg2rad(angle_deg)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    return R @ np.diag([1.0 / condition, 1.0]) @ R.T
+
+
+def quadratic(A):
+    """``value_and_grad`` of f(θ) = ½ θᵀAθ for `minimize`, the test problem of section 3.1.4:
+    (f(θ), ∇f(θ) = Aθ), A symmetric (D, D)."""
+    A = require_finite(as_real_array(A, "A"), "A")
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.allclose(A, A.T):
+        raise ValueError(f"A must be a symmetric (D, D) matrix, got shape {A.shape}")
+
+    def value_and_grad(theta):
+        g = A @ theta
+        return 0.5 * float(theta @ g), g
+
+    return value_and_grad
+
+
 # --------------------------------------------------------------------------------- helpers
 def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[np.ndarray]:
     """Index arrays that cover range(n) exactly once: one epoch of mini-batches.
@@ -293,11 +320,11 @@ def minibatches(n: int, batch_size: int, rng=None, shuffle: bool = True) -> Iter
 
 
 def minimize(value_and_grad: Callable, x0, optimizer: Optimizer, steps: int):
-    """Run ``optimizer`` for ``steps`` steps on f, from a copy of ``x0`` (x0 itself is untouched).
+    """Run ``optimizer`` for ``steps`` steps of (3.16) (or its variants) on f, from a copy of ``x0``.
 
     ``value_and_grad(x)`` returns (f(x), ∇f(x)).  The optimizer is reset first, so every call
     starts from fresh state.  Returns ``(trajectory, values)``: trajectory has shape
-    (steps + 1, *x0.shape) with trajectory[0] = x0, values[t] = f(trajectory[t]).
+    ``(steps + 1, *x0.shape)`` with trajectory[0] = x0, values[t] = f(trajectory[t]).
 
     Values that grow are returned (showing divergence is the point of some demos), but once
     f(x), its gradient or x stops being finite `nndl._validation.TrainingDiverged` names the step

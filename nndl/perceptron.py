@@ -149,7 +149,8 @@ def margin(X, y, w) -> float:
 
 @dataclass(frozen=True)
 class MaxMargin:
-    """Result of `max_margin`: unit ``w`` with margin ``gamma``; the best margin is ≤ ``gamma_upper``."""
+    """Result of `max_margin`: unit ``w`` with margin ``gamma`` (Definition 4.1); the best margin
+    is ≤ ``gamma_upper``."""
 
     w: np.ndarray
     gamma: float
@@ -261,7 +262,8 @@ def make_separable(n: int, margin: float, dim: int = 2, num_classes: int = 2, rn
 
 
 def make_xor():
-    """The four XOR points (±1 inputs) with labels +1 when the inputs differ: not linearly separable."""
+    """The four XOR points (±1 inputs) with labels +1 when the inputs differ: not linearly separable,
+    so Algorithm 4.1 never converges on it."""
     X = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     y = np.array([-1, 1, 1, -1])
     return X, y
@@ -270,7 +272,7 @@ def make_xor():
 # ----------------------------------------------------------------------------- training runs
 @dataclass(frozen=True)
 class Update:
-    """One update k (1-based) of a run: sample ``index`` seen in ``epoch`` (1-based), weights after it.
+    """One update (4.4) k (1-based) of a run: sample ``index`` seen in ``epoch`` (1-based), weights after it.
 
     ``score`` is the quantity the update rule tested before updating: yᵢ w_{k−1}ᵀxᵢ for the binary
     perceptron, w_{k−1}ᵀ(φ(xᵢ, yᵢ) − φ(xᵢ, ŷᵢ)) for the multiclass one; it is ≤ 0 at every update.
@@ -287,7 +289,7 @@ class Update:
 
 
 class PerceptronNotConverged(RuntimeError):
-    """Training ended after T epochs (or detected a cycle) with samples still misclassified.
+    """Algorithm 4.1 ended after T epochs (or detected a cycle) with samples still misclassified.
 
     The unfinished run is attached as ``.run``.
     """

@@ -1,7 +1,9 @@
-"""Figures shared by the notebooks and the widgets (matplotlib, imported only when used)."""
+"""Figures shared by the notebooks and the widgets (matplotlib, imported only when used), and
+`show_source`, which puts a library function's code on the page."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import struct
 
@@ -11,6 +13,8 @@ import numpy as np
 from .gradcheck import finite_difference_errors
 
 __all__ = [
+    "show_source",
+    "SourceCode",
     "figure_to_png",
     "frame_to_png",
     "frame_style",
@@ -26,6 +30,43 @@ __all__ = [
     "plot_polynomial_fit",
     "plot_train_val_errors",
 ]
+
+
+class SourceCode:
+    """Source text that a notebook shows highlighted: a fenced ``python`` block as text/markdown
+    (JupyterLab and the site's MyST renderer highlight it) and the plain text as text/plain."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self.text}```\n"
+
+    def __repr__(self) -> str:
+        return self.text.rstrip("\n")
+
+
+def show_source(*functions, max_width: int = 76) -> SourceCode:
+    """The source of ``functions`` (``inspect.getsource``, separated by a blank line) for display.
+
+    Read from the installed code each time, so a page that shows it cannot drift from what runs.
+    A line wider than ``max_width`` (the notebook's 76-column output box) is a ValueError naming it.
+    """
+    if not functions:
+        raise TypeError("show_source needs at least one function")
+    parts = []
+    for func in functions:
+        if not (inspect.isfunction(func) or inspect.isclass(func) or inspect.ismethod(func)):
+            raise TypeError(f"show_source shows functions, classes and methods, got {func!r}")
+        text = inspect.getsource(func)
+        for number, line in enumerate(text.splitlines(), start=1):
+            if len(line) > max_width:
+                raise ValueError(
+                    f"line {number} of {func.__qualname__} is {len(line)} characters wide, "
+                    f"more than max_width = {max_width}: {line.strip()[:40]!r}"
+                )
+        parts.append(text)
+    return SourceCode("\n\n".join(parts))
 
 
 def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "mediancut") -> bytes:
@@ -59,6 +100,7 @@ def figure_to_png(fig, dpi: int = 80, colors: int | None = 64, method: str = "me
 #: (72 px per inch) and rendered at FRAME_DENSITY times that, so that text stays sharp on
 #: high-density screens (phones, laptops with a scale factor of 2).
 FRAME_DENSITY = 2
+#: The dpi at which frames are rendered: 72 px per inch × `FRAME_DENSITY`.
 FRAME_DPI = 72 * FRAME_DENSITY
 #: Font sizes of widget frames, in pt (= CSS px at 1×). Frames are at most about 480 CSS px
 #: wide, so on a phone (a 360 px column) the smallest text (10 pt, "small") still shows at

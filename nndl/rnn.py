@@ -52,12 +52,11 @@ underflows; `clip_grad_norm` refuses NaN/inf gradients, naming them.  `train` re
 data and stops with `nndl._validation.TrainingDiverged` (naming the step and the last finite
 loss) when a learning rate is too large, without a storm of RuntimeWarnings first.
 
-BPTT as printed
----------------
-`bptt_literal` computes ∂J/∂U of an SRN by the double sum (7.5)/(7.8) with the Jacobian product
-(7.6)–(7.7) formed explicitly.  With ``printed=True`` it uses the draft's (7.7) literally,
-∂h_i/∂h_{i−1} = Uᵀdiag(f′(h_{i−1})): the derivative f′ evaluated *at* h_{i−1} (for tanh,
-1 − tanh²(h_{i−1})).  The correct factor is Uᵀdiag(f′(z_i)),
+The draft's BPTT, literally
+---------------------------
+The double sum (7.5)/(7.8) with every Jacobian product formed, and the printed reading of (7.7)
+(f′ evaluated at h_{i−1}, erratum 57), are in `nndl.draft` (`bptt_literal`,
+`jacobian_norms_77`); `jacobian_norms` here uses the correct factor Uᵀdiag(f′(z_i)),
 z_i = U h_{i−1} + W x_i + b (for tanh: diag(1 − h_i²)), multiplied for i = k+1, …, t from left
 to right (denominator layout).
 """
@@ -99,10 +98,10 @@ __all__ = [
     "gru_backward",
     "gru_forward_reference",
     "gru_backward_reference",
-    "bptt_literal",
     "jacobian_norms",
     "with_spectral_radius",
     "additive_state",
+    "gradient_flow_runs",
     "clip_grad_norm",
     "global_norm",
     "recall_task",
@@ -110,7 +109,8 @@ __all__ = [
 ]
 
 # -------------------------------------------------------------------------------- activations
-# f and f′ written as a function of the *output* a = f(z), which is what BPTT has at hand.
+#: The recurrent layers' activations, name → (f, f′) with f′ written as a function of the
+#: *output* a = f(z), which is what BPTT has at hand ((7.7): diag(f′(z_i)) = diag(1 − h_i²) for tanh).
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda a: 1.0 - a * a),
     "logistic": (F.logistic, lambda a: a * (1.0 - a)),
@@ -363,44 +363,6 @@ def _srn_backward(dh, cache, work=None):
     return dx, {"W": dW, "U": dU, "b": db}, carry
 
 
-def bptt_literal(x, W, U, b, dh, h0=None, activation="tanh", printed=False):
-    """∂J/∂U of an SRN by the draft's double sum (7.5)/(7.8), Jacobian products formed explicitly.
-
-    For every sample, every t and every k ≤ t: ∂h_t/∂h_k = Π_{i=k+1}^{t} ∂h_i/∂h_{i−1} (7.6), a
-    product of H × H matrices in denominator layout taken from left (i = k+1) to right (i = t);
-    each factor is Uᵀdiag(f′(z_i)) (7.7 corrected; in the code's row layout that matrix is
-    ``U_code @ diag(f′(z_i))``).  ``printed=True`` uses the draft's diag(f′(h_{i−1})) instead,
-    read literally: f′ evaluated at the argument h_{i−1} (tanh: 1 − tanh²(h_{i−1})).
-    The immediate ∂h_k/∂U contributes h_{k−1}(f′(z_k) ⊙ ·)ᵀ.  ``dh`` holds ∂J_t/∂h_t (N, T, H)
-    (the draft's ∂y_t/∂h_t ∂J_t/∂y_t).  O(T²H³) per sample: a check, not a kernel.
-    Returns ∂J/∂U in the code's layout (H, H).
-    """
-    who = "bptt_literal"
-    x, W, U, b, _ = _kernel_args(x, W, U, b, 1, who)
-    f, fprime = _activation(activation, who)
-    N, T, _ = x.shape
-    Hd = U.shape[0]
-    x, dh = x.astype(np.float64), _dh(dh, (N, T, Hd), who).astype(np.float64)
-    h0 = _state(h0, N, Hd, np.float64, "h0", who)
-    dU = np.zeros((Hd, Hd))
-    for n in range(N):
-        hs, ds = [h0[n]], []  # h_0..h_T and f'(z_1)..f'(z_T)
-        # (ACTIVATIONS give f′ from the output a = f(z), so f′ at an argument u is fprime(f(u)))
-        for t in range(T):
-            a = f(hs[-1] @ U + x[n, t] @ W + b)
-            hs.append(a)
-            ds.append(fprime(a))
-        for t in range(1, T + 1):
-            for k in range(1, t + 1):
-                J = np.eye(Hd)  # ∂h_t/∂h_k, (7.6)
-                for i in range(k + 1, t + 1):
-                    d = fprime(f(hs[i - 1])) if printed else ds[i - 1]  # f'(h_{i-1}) | f'(z_i)
-                    J = J @ (U * d[None, :])  # (7.7): U diag(d) (row layout)
-                g = J @ dh[n, t - 1]  # ∂h_t/∂h_k ∂J_t/∂h_t
-                dU += np.outer(hs[k - 1], ds[k - 1] * g)  # ∂h_k/∂U (immediate)
-    return dU
-
-
 # ================================================================================= LSTM (7.14)
 def lstm_forward_reference(x, W, U, b, V=None, h0=None, c0=None):
     """(7.14)–(7.19) step by step, one product per gate (V = None: no peepholes).
@@ -476,30 +438,42 @@ def lstm_backward_reference(dh, cache):
 
 
 def lstm_step(x_t, h_prev, c_prev, W, U, b, V=None, *, xw_t=None):
-    """One LSTM step, gate by gate as (7.14)–(7.19), with the plain logistic σ.
+    """One LSTM step, gate by gate as (7.14)–(7.19), plain logistic σ.
 
-    x_t (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,), V (3, H) or None
-    (no peepholes); the blocks of W, U, b are [i, f, o, c̃].  ``xw_t``: x_t @ W + b (N, 4H) if
-    already computed (`lstm_forward_vectorized` does it for all steps with one GEMM).
-    Returns ``(h_t, c_t, (i, f, o, c̃))``: with h_prev and c_prev, the gates are what a
-    backward step needs.
+    x_t (N, D), h_prev and c_prev (N, H), W (D, 4H), U (H, 4H), b (4H,),
+    V (3, H) or None (no peepholes); the blocks of W, U, b are
+    [i, f, o, c̃].  ``xw_t``: x_t @ W + b (N, 4H) if already computed
+    (`lstm_forward_vectorized` does it for all steps with one GEMM).
+    Returns ``(h_t, c_t, (i, f, o, c̃))``: the gates, h_prev and c_prev
+    are what a backward step needs.
     """
+    args = _step_args(x_t, h_prev, c_prev, W, U, b, V, xw_t)
+    x_t, h_prev, c_prev, W, U, b, V, xw_t = args
+    H = U.shape[0]
+    Vi, Vf, Vo = (0, 0, 0) if V is None else V  # peepholes
+    if xw_t is None:
+        xw_t = x_t @ W + b
+    a = xw_t + h_prev @ U  # W x_t + U h_{t−1} + b: four blocks
+    a_i, a_f, a_o, a_c = (a[:, k * H : (k + 1) * H] for k in range(4))
+    i = F.logistic(a_i + Vi * c_prev)  # (7.14) input gate
+    f = F.logistic(a_f + Vf * c_prev)  # (7.15) forget gate
+    c_tilde = np.tanh(a_c)  # (7.17) candidate
+    c_t = f * c_prev + i * c_tilde  # (7.18) new cell
+    o = F.logistic(a_o + Vo * c_t)  # (7.16) output gate sees c_t
+    h_t = o * np.tanh(c_t)  # (7.19)
+    return h_t, c_t, (i, f, o, c_tilde)
+
+
+def _step_args(x_t, h_prev, c_prev, W, U, b, V, xw_t):
+    """The checked arguments of `lstm_step` (shapes named in errors)."""
     who = "lstm_step"
     x, W, U, b, V = _kernel_args(np.asarray(x_t)[:, None], W, U, b, 4, who, V)
     N, H = x.shape[0], U.shape[0]
-    h_prev, c_prev = (
-        _state(s, N, H, x.dtype, name, who) for s, name in ((h_prev, "h_prev"), (c_prev, "c_prev"))
-    )
-    xw_t = x[:, 0] @ W + b if xw_t is None else _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
-    a = xw_t + h_prev @ U  # W x_t + U h_{t−1} + b, four blocks
-    Vi, Vf, Vo = (0, 0, 0) if V is None else V
-    i = F.logistic(a[:, :H] + Vi * c_prev)  # (7.14) input gate
-    f = F.logistic(a[:, H : 2 * H] + Vf * c_prev)  # (7.15) forget gate
-    c_tilde = np.tanh(a[:, 3 * H :])  # (7.17) candidate
-    c_t = f * c_prev + i * c_tilde  # (7.18)
-    o = F.logistic(a[:, 2 * H : 3 * H] + Vo * c_t)  # (7.16) output gate, peephole sees c_t
-    h_t = o * np.tanh(c_t)  # (7.19)
-    return h_t, c_t, (i, f, o, c_tilde)
+    h_prev = _state(h_prev, N, H, x.dtype, "h_prev", who)
+    c_prev = _state(c_prev, N, H, x.dtype, "c_prev", who)
+    if xw_t is not None:
+        xw_t = _shaped(xw_t, (N, 4 * H), "xw_t", who, "(N, 4·H)")
+    return x[:, 0], h_prev, c_prev, W, U, b, V, xw_t
 
 
 def lstm_forward_vectorized(x, W, U, b, V=None, h0=None, c0=None):
@@ -1016,7 +990,7 @@ class GRU(_Recurrent):
 
 
 class LastStep(Layer):
-    """(N, T, H) → (N, H): the last hidden state h_T, to put a `nndl.nn.Dense` head on it."""
+    """(N, T, H) → (N, H): the last hidden state h_T of (7.2), to put a `nndl.nn.Dense` head on it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -1056,7 +1030,7 @@ def _max_abs(arrays: dict) -> np.ndarray:
 
 
 def global_norm(grads) -> float:
-    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector.
+    """‖g‖ = √(Σ over all arrays of Σ g²): the norm of all gradients as one long vector (section 7.1.2).
 
     Computed as m·√(Σ (g/m)²) with m = max |g|, so it neither overflows (gradients of 1e300)
     nor underflows (1e-300).  NaN if a gradient holds NaN, inf if one holds ±inf.
@@ -1113,7 +1087,10 @@ def _square(U, who: str) -> np.ndarray:
 
 
 def with_spectral_radius(U, rho: float) -> np.ndarray:
-    """U (H, H) scaled so that its spectral radius (largest |eigenvalue|) is ``rho`` > 0."""
+    """U (H, H) scaled so that its spectral radius (largest |eigenvalue|) is ``rho`` > 0.
+
+    ρ(U) decides whether the products (7.9)–(7.10) vanish or explode.
+    """
     U = require_finite(_square(U, "with_spectral_radius"), "U")
     rho = _real_number(rho, "rho", positive=True)
     radius = np.max(np.abs(np.linalg.eigvals(U)))
@@ -1125,17 +1102,23 @@ def with_spectral_radius(U, rho: float) -> np.ndarray:
     return U * (rho / radius)
 
 
-def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
+def jacobian_norms(U, inputs, h0=None, activation="tanh"):
     """‖∂h_t/∂h_0‖₂ for t = 1..T along one trajectory of h_t = f(U h_{t−1} + u_t), (7.6)–(7.7).
 
     ``inputs`` (T, H) are the input terms u_t = W x_t + b already projected (one sequence);
     U (H, H) is in the code's row layout, h0 (H,) or None.  Returns ``(norms, bounds)``: the
-    spectral norm of the product (7.6) and the bound Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the
-    same trajectory.  ``printed=True`` uses the draft's factor Uᵀdiag(f′(h_{i−1})) literally
-    (f′ evaluated at h_{i−1}), as `bptt_literal` does.
+    spectral norm of the product (7.6) of the factors Uᵀdiag(f′(z_i)) ((7.7) corrected,
+    erratum 57; `nndl.draft.jacobian_norms_77` uses the printed one) and the bound
+    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.
     """
-    who = "jacobian_norms"
-    f, fprime = _activation(activation, who)
+    _, fprime = _activation(activation, "jacobian_norms")
+    return _jacobian_norms(U, inputs, h0, activation, "jacobian_norms", lambda h_prev, a: fprime(a))
+
+
+def _jacobian_norms(U, inputs, h0, activation, who: str, derivative):
+    """`jacobian_norms` with the diagonal of each factor U diag(d_i) given by
+    ``derivative(h_{i−1}, h_i)`` (shared with the printed reading in `nndl.draft`)."""
+    f, _ = _activation(activation, who)
     U = _square(U, who)
     Hd = U.shape[0]
     inputs = as_real_array(inputs, "inputs")
@@ -1148,8 +1131,7 @@ def jacobian_norms(U, inputs, h0=None, activation="tanh", printed=False):
     norms, bounds, bound = [], [], 1.0
     for u in inputs.astype(np.float64, copy=False):
         a = f(h @ U + u)
-        d = fprime(f(h)) if printed else fprime(a)  # f′ at h_{i−1} (as printed) | at z_i
-        step = U * d[None, :]
+        step = U * derivative(h, a)[None, :]
         J = J @ step
         bound *= np.linalg.norm(step, 2)
         norms.append(np.linalg.norm(J, 2))
@@ -1176,9 +1158,36 @@ def additive_state(x, W, activation="tanh"):
     return c, np.tanh(c)
 
 
+def gradient_flow_runs(
+    rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+    hidden: int = 32,
+    steps: int = 60,
+    input_scale: float = 0.5,
+    rng=0,
+):
+    """‖∂h_t/∂h_0‖₂ of an SRN for U scaled to each spectral radius ρ (one random U, same seed).
+
+    For each ρ: the linear network (f(z) = z: the norm follows ρ^t up to a constant), the tanh
+    network driven by inputs u_t ~ N(0, input_scale²), and for tanh the bound
+    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.  Returns a list of dicts
+    with keys rho, linear, tanh, bound (arrays of length ``steps``).
+    """
+    g = np.random.default_rng(rng)
+    U0 = g.standard_normal((hidden, hidden))
+    inputs = input_scale * g.standard_normal((steps, hidden))
+    runs = []
+    for rho in rhos:
+        U = with_spectral_radius(U0, float(rho))
+        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear", h0=np.zeros(hidden))
+        tanh, bound = jacobian_norms(U, inputs, activation="tanh")
+        runs.append({"rho": float(rho), "linear": linear, "tanh": tanh, "bound": bound})
+    return runs
+
+
 # ============================================================================ training helpers
 def blas_threads(n):
-    """A context that limits the BLAS thread pool to ``n`` threads (no-op without threadpoolctl).
+    """A context that limits the BLAS thread pool to ``n`` threads (no-op without threadpoolctl); not in
+    the draft.
 
     ``with rnn.blas_threads(1): ...`` runs NumPy's matrix products single-threaded; ``None``
     changes nothing.  threadpoolctl comes with scikit-learn.
@@ -1196,7 +1205,8 @@ def blas_threads(n):
 
 
 def recall_task(n: int, lag: int, symbols: int = 4, rng=None, dtype=np.float64):
-    """A long-lag memory task: name the first symbol of a sequence after ``lag`` steps.
+    """A long-lag memory task (a long-term dependency, the problem of section 7.1.1): name the first symbol
+    of a sequence after ``lag`` steps.
 
     Every step shows a random symbol out of ``symbols`` (one-hot on channels 1..symbols); channel 0
     is a marker that is 1 at the first step only.  The label is the symbol shown with the marker,

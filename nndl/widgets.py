@@ -17,6 +17,9 @@ import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .data import legendre_features
+from .linear import LinearRegression, gd_step_limit, ridge_gd_curves, squared_risk
+from .nn import DEFAULT_GRADIENT_INITS, vanishing_gradients_runs
+from .optim import GD, AdaDelta, AdaGrad, Adam, Momentum, minimize, quadratic, race_quadratic
 from .plot import (
     FRAME_DENSITY,
     frame_style,
@@ -29,6 +32,7 @@ from .plot import (
     plot_train_val_errors,
     png_size,
 )
+from .rnn import gradient_flow_runs
 
 __all__ = [
     "frame_slider",
@@ -174,13 +178,12 @@ def _augmented_one_feature(x) -> np.ndarray:
 def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int = 60) -> widgets.VBox:
     """Gradient descent (3.16) on one-feature linear regression, one frame per learning rate.
 
-    The risk R(b, w) = mean((b + w x − y)²) is a quadratic with Hessian H = (2/N) X̂ᵀX̂, so GD
-    converges iff 0 < lr < 2/L, L the largest eigenvalue of H.  The learning rates are
-    ``factors`` × 2/L; each frame shows the GD path from (0, 0) on the contours of R (top) and
-    R(θ_t) − R* against t on a log axis for every rate, the chosen one highlighted (below).
+    The risk R(b, w) = mean((b + w x − y)²) (`nndl.linear.squared_risk`) is a quadratic with
+    Hessian H = (2/N) X̂ᵀX̂, so GD converges iff 0 < lr < 2/L, L the largest eigenvalue of H
+    (`nndl.linear.gd_step_limit`).  The learning rates are ``factors`` × 2/L; each frame shows
+    the GD path from (0, 0) on the contours of R (top) and R(θ_t) − R* against t on a log axis
+    for every rate, the chosen one highlighted (below).
     """
-    from .optim import GD, minimize
-
     Xh = _augmented_one_feature(x)
     y = np.asarray(y, dtype=np.float64)
     if y.shape != (Xh.shape[0],):
@@ -188,20 +191,16 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int
     factors = [float(f) for f in factors]
     if not factors or min(factors) <= 0:
         raise ValueError("factors must be positive multiples of 2/L")
-    n = Xh.shape[0]
-    L = float(np.linalg.eigvalsh(2.0 / n * Xh.T @ Xh).max())
-    theta_star = np.linalg.lstsq(Xh, y, rcond=None)[0]
+    limit = gd_step_limit(Xh)  # 2/L
+    best = LinearRegression().fit_normal_equations(Xh[:, 1:], y)
+    theta_star = np.array([float(best.params["b"]), float(best.params["w"][0])])
 
-    def risk(thetas):  # thetas (m, 2) -> (m,)
+    def risk(thetas):  # R at many points (m, 2) -> (m,), for the contours
         return np.mean((np.atleast_2d(thetas) @ Xh.T - y) ** 2, axis=1)
 
-    r_star = float(risk(theta_star)[0])
+    r_star = squared_risk(Xh, y)(theta_star)[0]
 
-    def value_and_grad(theta):
-        r = Xh @ theta - y
-        return float(np.mean(r * r)), 2.0 / n * Xh.T @ r
-
-    runs = [minimize(value_and_grad, np.zeros(2), GD(f * 2.0 / L), steps) for f in factors]
+    runs = [minimize(squared_risk(Xh, y), np.zeros(2), GD(f * limit), steps) for f in factors]
     gaps = [np.abs(values - r_star) for _, values in runs]
     span = max(np.abs(theta_star).max(), 1.0) * 1.6
     xlim = (theta_star[0] - span, theta_star[0] + span)
@@ -216,7 +215,7 @@ def learning_rate_explorer(x, y, factors=(0.05, 0.5, 0.8, 0.95, 1.1), steps: int
         ax0.set_xlabel("bias b")
         ax0.set_ylabel("weight w")
         fate = "diverges" if values[-1] > values[0] else "converges"
-        ax0.set_title(f"lr = {f * 2 / L:.3g} = {labels[k]}: {fate}")
+        ax0.set_title(f"lr = {f * limit:.3g} = {labels[k]}: {fate}")
         plot_loss_curves(
             gaps, ax1, colors=[f"C{j}" for j in range(len(factors))], highlight=k, floor=1e-10, ceiling=1e6
         )
@@ -241,8 +240,6 @@ def default_race_optimizers():
     AdaDelta (no learning rate; ε = 1e-3 rather than Zeiler's 1e-6 so that it gets going within
     the race) and Adam (beyond the draft).
     """
-    from .optim import GD, AdaDelta, AdaGrad, Adam, Momentum
-
     return [
         ("GD", GD(lr=1.8)),
         ("Momentum", Momentum(lr=0.5, rho=0.9)),
@@ -250,14 +247,6 @@ def default_race_optimizers():
         ("AdaDelta", AdaDelta(rho=0.95, eps=1e-3)),
         ("Adam", Adam(lr=0.5)),
     ]
-
-
-def race_quadratic(condition: float = 100.0, angle_deg: float = 20.0) -> np.ndarray:
-    """The Hessian A of the race's f(θ) = ½ θᵀAθ: curvature 1/condition along the valley, which
-    points at ``angle_deg`` from the θ₁ axis, and curvature 1 across it."""
-    t = np.deg2rad(angle_deg)
-    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    return R @ np.diag([1.0 / condition, 1.0]) @ R.T
 
 
 RACE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
@@ -273,8 +262,6 @@ def optimizer_race(
     against t (below).  ``optimizers`` is a list of (name, `nndl.optim.Optimizer`) pairs, by
     default `default_race_optimizers()`; ``A`` defaults to `race_quadratic()` (condition 100).
     """
-    from .optim import minimize
-
     A = race_quadratic() if A is None else np.asarray(A, dtype=np.float64)
     if A.shape != (2, 2) or not np.allclose(A, A.T) or np.linalg.eigvalsh(A).min() <= 0:
         raise ValueError("A must be a symmetric positive definite 2×2 matrix")
@@ -285,14 +272,10 @@ def optimizer_race(
         raise ValueError("checkpoints must be non-negative step counts")
     steps = checkpoints[-1]
 
-    def value_and_grad(theta):
-        g = A @ theta
-        return 0.5 * float(theta @ g), g
-
     def f(points):
         return 0.5 * np.einsum("ni,ij,nj->n", points, A, points)
 
-    runs = [minimize(value_and_grad, x0, opt, steps) for _, opt in optimizers]
+    runs = [minimize(quadratic(A), x0, opt, steps) for _, opt in optimizers]
     names = [name for name, _ in optimizers]
     points = np.concatenate([path for path, _ in runs])
     points = points[np.all(np.abs(points) <= 3 * np.abs(x0).max(), axis=1)]  # ignore divergence
@@ -327,42 +310,6 @@ def optimizer_race(
 
 
 # ----------------------------------------------------------- chapter 3: regularisation (3.5)
-def ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record):
-    """Batch GD from w = 0 on J = mean squared error + λ‖w‖² (bias not penalised), for each λ.
-
-    Returns ``(W, train, val)``: the augmented weights [b, w] after ``epochs`` steps as columns
-    (D+1, len(lambdas)), and the training and validation mean squared errors
-    (len(record), len(lambdas)) after each epoch in ``record``.  The step size is
-    lr = 1 / (L + 2 max λ), L the largest eigenvalue of (2/N) X̂ᵀX̂, the same for every λ.
-
-    J is quadratic, with Hessian H = (2/N) X̂ᵀX̂ + 2λI′, so GD from 0 has a closed form: in the
-    eigenbasis H = Q diag(h) Qᵀ, with c = Qᵀ(2/N)X̂ᵀy, coordinate i after t steps is
-    c_i (1 − (1 − lr h_i)ᵗ) / h_i.  This gives the iterate of any epoch at once, exactly the
-    numbers the loop θ ← θ − lr ∇J(θ) produces (up to rounding), without running 10⁵ steps.
-    """
-    Xh = np.column_stack([np.ones(len(y_train)), np.asarray(F_train, float)])
-    Xv = np.column_stack([np.ones(len(y_val)), np.asarray(F_val, float)])
-    yt, yv = np.asarray(y_train, float), np.asarray(y_val, float)
-    lam = np.asarray(lambdas, dtype=np.float64)
-    n, d = Xh.shape
-    H0 = 2.0 / n * Xh.T @ Xh
-    lr = 1.0 / (np.linalg.eigvalsh(H0).max() + 2 * lam.max())
-    penalty = np.eye(d)
-    penalty[0, 0] = 0.0  # the bias is not penalised
-    steps = np.append(np.asarray(list(record), dtype=np.float64), float(epochs))
-    W = np.empty((steps.size, d, lam.size))
-    for j, l in enumerate(lam):
-        h, Q = np.linalg.eigh(H0 + 2.0 * l * penalty)
-        c = Q.T @ (2.0 / n * Xh.T @ yt)
-        h_safe = np.where(h > 1e-12, h, 1.0)
-        decay = (1.0 - lr * h_safe)[None, :] ** steps[:, None]  # (T, d)
-        coords = np.where(h > 1e-12, c * (1.0 - decay) / h_safe, lr * steps[:, None] * c)
-        W[:, :, j] = coords @ Q.T
-    train = np.mean((np.einsum("nd,tdl->tnl", Xh, W[:-1]) - yt[None, :, None]) ** 2, axis=1)
-    val = np.mean((np.einsum("nd,tdl->tnl", Xv, W[:-1]) - yv[None, :, None]) ** 2, axis=1)
-    return W[-1], train, val
-
-
 @_in_frame_style
 def regularization_explorer(
     x_train,
@@ -382,8 +329,6 @@ def regularization_explorer(
     descent
     from w = 0 with the same λ, the early-stopping epoch (smallest validation error) marked.
     """
-    from .linear import LinearRegression
-
     x_train, y_train = np.asarray(x_train, float), np.asarray(y_train, float)
     x_val, y_val = np.asarray(x_val, float), np.asarray(y_val, float)
     lambdas = [float(v) for v in lambdas]
@@ -397,7 +342,10 @@ def regularization_explorer(
         train_err.append(model.data_loss(F_train, y_train))
         val_err.append(model.data_loss(F_val, y_val))
     record = np.unique(np.round(np.geomspace(1, epochs, 40)).astype(int))
-    _, gd_train, gd_val = ridge_gd_curves(F_train, y_train, F_val, y_val, lambdas, epochs, record)
+    # the draft's λ‖w‖² is (2λ/2)‖w‖² in the package's convention, as in the panel above
+    _, gd_train, gd_val = ridge_gd_curves(
+        F_train, y_train, F_val, y_val, [2 * lam for lam in lambdas], epochs, record
+    )
     ticks = ["0" if lam == 0 else f"1e{int(np.round(np.log10(lam)))}" for lam in lambdas]
     lo = 0.5 * min(np.min(train_err), gd_train.min())
     hi = 2.0 * max(np.max(val_err), gd_val.max())
@@ -500,55 +448,6 @@ __all__ += ["perceptron_margin_explorer"]
 
 
 # ---------------------------------------------------------- chapter 5: vanishing gradients (5.4)
-#: The initializations of the vanishing-gradient widget: (label, method, scale) for `nndl.nn.init_weights`.
-DEFAULT_GRADIENT_INITS = (("N(0, 0.01²)", "small", 0.01), ("Glorot", "glorot", None), ("He", "he", None))
-
-
-def vanishing_gradients_runs(
-    X,
-    y,
-    depths=(4, 10),
-    activations=("logistic", "tanh", "relu"),
-    inits=DEFAULT_GRADIENT_INITS,
-    width: int = 32,
-    epochs: int = 10,
-    batch_size: int = 32,
-    lr: float = 0.02,
-    rng=0,
-):
-    """Per-layer ‖δ⁽ˡ⁾‖ at initialization and the training curve for every configuration.
-
-    For each depth L (number of `Dense` layers), initialization and activation, a fresh
-    ``mlp([D] + [width]·(L−1) + [C])`` (same seed for all) gives `nndl.nn.delta_norms` on (X, y),
-    then trains with momentum SGD (lr, ρ = 0.9) for ``epochs`` epochs.  Returns a list of dicts
-    with keys depth, init, activation, deltas (L,), loss (epochs + 1,), accuracy (training).
-    """
-    from . import nn
-    from .optim import Momentum
-
-    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
-    classes = int(y.max()) + 1
-    runs = []
-    for depth in depths:
-        sizes = [X.shape[1]] + [int(width)] * (int(depth) - 1) + [classes]
-        for label, method, scale in inits:
-            for act in activations:
-                model = nn.mlp(sizes, act, init=method, scale=scale, rng=rng)
-                deltas = nn.delta_norms(model, X, y)
-                hist = nn.fit(model, X, y, Momentum(lr, 0.9), epochs, batch_size=batch_size, rng=rng)
-                runs.append(
-                    {
-                        "depth": int(depth),
-                        "init": label,
-                        "activation": act,
-                        "deltas": deltas,
-                        "loss": np.asarray(hist["train_loss"]),
-                        "accuracy": hist["train_accuracy"][-1],
-                    }
-                )
-    return runs
-
-
 @_in_frame_style
 def vanishing_gradients_explorer(
     X,
@@ -623,7 +522,7 @@ def vanishing_gradients_explorer(
     return frame_slider(frames, labels, description="network", start=start, alt=alts)
 
 
-__all__ += ["vanishing_gradients_runs", "vanishing_gradients_explorer", "DEFAULT_GRADIENT_INITS"]
+__all__ += ["vanishing_gradients_explorer"]
 
 
 # ---------------------------------------------------------- chapter 6: filters on an image
@@ -667,34 +566,6 @@ __all__ += ["filter_explorer"]
 
 
 # ------------------------------------------------ chapter 7: exploding and vanishing gradients
-def gradient_flow_runs(
-    rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
-    hidden: int = 32,
-    steps: int = 60,
-    input_scale: float = 0.5,
-    rng=0,
-):
-    """‖∂h_t/∂h_0‖₂ of an SRN for U scaled to each spectral radius ρ (one random U, same seed).
-
-    For each ρ: the linear network (f(z) = z: the norm follows ρ^t up to a constant), the tanh
-    network driven by inputs u_t ~ N(0, input_scale²), and for tanh the bound
-    Π‖∂h_i/∂h_{i−1}‖ of (7.9)–(7.10) along the same trajectory.  Returns a list of dicts
-    with keys rho, linear, tanh, bound (arrays of length ``steps``).
-    """
-    from .rnn import jacobian_norms, with_spectral_radius
-
-    g = np.random.default_rng(rng)
-    U0 = g.standard_normal((hidden, hidden))
-    inputs = input_scale * g.standard_normal((steps, hidden))
-    runs = []
-    for rho in rhos:
-        U = with_spectral_radius(U0, float(rho))
-        linear, _ = jacobian_norms(U, np.zeros((steps, hidden)), activation="linear", h0=np.zeros(hidden))
-        tanh, bound = jacobian_norms(U, inputs, activation="tanh")
-        runs.append({"rho": float(rho), "linear": linear, "tanh": tanh, "bound": bound})
-    return runs
-
-
 @_in_frame_style
 def gradient_flow_explorer(
     rhos=(0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0), hidden: int = 32, steps: int = 60, rng=0
@@ -732,4 +603,4 @@ def gradient_flow_explorer(
     return frame_slider(frames, [f"{r['rho']:g}" for r in runs], description="ρ(U)", start=start, alt=alts)
 
 
-__all__ += ["gradient_flow_runs", "gradient_flow_explorer"]
+__all__ += ["gradient_flow_explorer"]

@@ -191,6 +191,80 @@ def test_site_credits_the_original_author(built_site):
     assert "邱锡鹏" in page and "nndl.github.io" in page
 
 
+# ----------------------------------------------------------------------------- API reference
+#: The modules of book/api.md, in the book's order: chapters 2–7, then what serves the notebooks.
+API_MODULES = ["functions", "gradcheck", "losses", "optim", "linear", "training", "metrics", "perceptron"]
+API_MODULES += ["nn", "conv"]
+API_MODULES += ["rnn", "draft", "data", "plot", "widgets", "exercises"]
+#: The modules whose entries cite the draft (the last four have no counterpart in it).
+DRAFT_MODULES = API_MODULES[: API_MODULES.index("draft") + 1]
+CITATION = re.compile(
+    r"\(\d\.\d+\)|\b(section|sections|Algorithm|Definition|Theorem|figure|Table) \d|erratum \d"
+    r"|beyond the (2015 )?draft|not in\s+the draft",
+    re.IGNORECASE,
+)
+
+
+def _public_names(module: str) -> list[str]:
+    import importlib
+
+    return list(importlib.import_module(f"nndl.{module}").__all__)
+
+
+def test_api_page_lists_every_module_in_the_books_order():
+    import pkgutil
+
+    import nndl
+
+    text = (ROOT / "book" / "api.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\.\. nndl-api:: nndl\.(\w+)$", text, flags=re.M)
+    assert listed == API_MODULES
+    public = {m.name for m in pkgutil.iter_modules(nndl.__path__) if not m.name.startswith("_")}
+    assert public == set(API_MODULES), f"modules missing from the API page: {public - set(API_MODULES)}"
+
+
+@pytest.mark.parametrize("module", DRAFT_MODULES)
+def test_api_entries_cite_the_draft(module):
+    """Every public name of the chapter modules cites an equation, section, algorithm or erratum
+    (functions and classes in their docstring, constants in their ``#:`` comment)."""
+    import importlib
+    import inspect
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    mod = importlib.import_module(f"nndl.{module}")
+    comments = ModuleAnalyzer.for_module(mod.__name__).find_attr_docs()
+    uncited = []
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            doc = inspect.getdoc(obj) or ""
+        else:
+            doc = " ".join(comments.get(("", name), []))
+        if not CITATION.search(" ".join(doc.split())):
+            uncited.append(name)
+    assert not uncited, f"nndl.{module}: entries that cite nothing of the draft: {uncited}"
+
+
+def test_api_page_documents_every_public_name(built_site):
+    """The built page has a summary row and an entry (signature + docstring) for every name in
+    every module's __all__, and no private name."""
+    _, html = built_site
+    page = (html / "book" / "api.html").read_text(encoding="utf-8")
+    entries = re.findall(r'<dt class="sig sig-object py" id="(nndl\.[\w.]+)"', page)
+    row = r'<tr class="row-(?:odd|even)"><td><p><a class="reference internal" href="#(nndl\.[\w.]+)"'
+    rows = re.findall(row, page)
+    expected = [f"nndl.{m}.{n}" for m in API_MODULES for n in _public_names(m)]
+    assert rows == expected, "the summary tables differ from the modules' __all__"
+    missing = sorted(set(expected) - set(entries))
+    assert not missing, f"public names without an entry: {missing}"
+    private = [e for e in entries if any(part.startswith("_") for part in e.split("."))]
+    assert not private, private
+    assert len(expected) >= 200  # the crawl really looked at something
+    shown = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "window_view" in shown and "(6.8)" in shown and "erratum 57" in shown
+
+
 class _Links(HTMLParser):
     """Collects the ids a page defines and the hrefs/srcs it points to."""
 

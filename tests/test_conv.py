@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nndl import conv, nn, optim
+from nndl import conv, draft, nn, optim
 from nndl.gradcheck import numerical_gradient, relative_error
 from nndl.training import fit
 
@@ -315,20 +315,20 @@ def test_draft_filter_gradients_622_to_625_equal_fast_backward():
     layer.backward(delta[None, None])
     fast = conv.rot180(layer.grads["W"][0, 0])  # gradient w.r.t. the draft filter
     for g in (
-        conv.draft_filter_grad_622(X, delta, 3, 3),
-        conv.draft_filter_grad_623(X, delta, 3, 3),
-        conv.draft_filter_grad_624(X, delta),
+        draft.filter_grad_622(X, delta, 3, 3),
+        draft.filter_grad_623(X, delta, 3, 3),
+        draft.filter_grad_624(X, delta),
     ):
         np.testing.assert_allclose(g, fast, atol=1e-12)
-    assert conv.draft_bias_grad_625(delta) == pytest.approx(layer.grads["b"][0])
+    assert draft.bias_grad_625(delta) == pytest.approx(layer.grads["b"][0])
     with pytest.raises(IndexError, match="outside"):  # erratum 54: printed indices are <= 0
-        conv.draft_filter_grad_623(X, delta, 3, 3, corrected=False)
+        draft.filter_grad_623(X, delta, 3, 3, printed=True)
 
 
 def test_draft_filter_gradient_matches_finite_differences():
     X, Wd, delta = _conv_setup(13)
     num = numerical_gradient(lambda v: np.sum(conv.convolve2d(X, v) * delta), Wd.copy())
-    assert relative_error(conv.draft_filter_grad_622(X, delta, 3, 3), num) < TOL
+    assert relative_error(draft.filter_grad_622(X, delta, 3, 3), num) < TOL
 
 
 def test_draft_pool_delta_629_corrected_equals_fast_backward():
@@ -344,7 +344,7 @@ def test_draft_pool_delta_629_corrected_equals_fast_backward():
     Wd = np.ascontiguousarray(conv.rot180(layer.params["W"]))  # draft filters W^(l+1,q,p)
     fprime = np.ones((6, 6))
     for k in range(3):
-        d = conv.draft_pool_delta_629(fprime, delta_next[0], Wd, table, k)
+        d = draft.pool_delta_629(fprime, delta_next[0], Wd, table, k)
         np.testing.assert_allclose(d, dX[0, k], atol=1e-12)
     wrong = sum(conv.convolve2d(delta_next[0, q], Wd[q, 0], "full") for q in range(4) if table[0, q])
     assert not np.allclose(wrong, dX[0, 0])
@@ -364,9 +364,9 @@ def test_draft_conv_delta_621_and_subsampling_grads_630_equal_fast_backward():
     dZ = act.backward(sub.backward(delta_next))
     fprime = 1 - np.tanh(Z[0]) ** 2
     for k in range(2):
-        d = conv.draft_conv_delta_621(fprime[k], delta_next[0, k], sub.params["w"][k])
+        d = draft.conv_delta_621(fprime[k], delta_next[0, k], sub.params["w"][k])
         np.testing.assert_allclose(d, dZ[0, k], atol=1e-12)
-        gw, gb = conv.draft_subsampling_grads_630(A[0, k], delta_next[0, k])
+        gw, gb = draft.subsampling_grads_630(A[0, k], delta_next[0, k])
         assert gw == pytest.approx(sub.grads["w"][k]) and gb == pytest.approx(sub.grads["b"][k])
 
 
@@ -470,3 +470,15 @@ def test_vectorized_forms_keep_the_dtype(dtype):
     y = conv.correlate2d_vectorized(x, w, 2, 1)
     assert y.dtype == dtype
     assert all(a.dtype == dtype for a in conv.correlate2d_backward_vectorized(y, x, w, 2, 1))
+
+
+def test_window_view_holds_every_window_and_copies_nothing():
+    x = _rng(20).normal(size=(2, 3, 7, 6))
+    win = conv.window_view(x, 3, 2, stride=2, padding=1)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    assert win.shape == (2, 3, 4, 4, 3, 2) and not win.flags.writeable
+    for s in range(4):
+        for t in range(4):
+            np.testing.assert_array_equal(win[:, :, s, t], xp[:, :, 2 * s : 2 * s + 3, 2 * t : 2 * t + 2])
+    with pytest.raises(ValueError, match="larger"):
+        conv.window_view(x, 9, 2)

@@ -526,3 +526,61 @@ def test_float32_inputs_and_zero_features():
     const = LinearRegression().fit_normal_equations(data.polynomial_features(x, 0), t)
     assert float(const.params["b"]) == pytest.approx(t.mean())
     assert losses.squared(const.predict(np.empty((30, 0))), t) == pytest.approx(t.var())
+
+
+def test_ridge_gd_curves_is_gradient_descent_in_closed_form():
+    """The closed-form iterates equal an explicit GD loop of nndl.optim on nndl.linear's objective."""
+    from nndl import optim
+    from nndl.data import legendre_features
+    from nndl.linear import LinearRegression, ridge_gd_curves
+
+    rng = np.random.default_rng(0)
+    x, x_val = rng.uniform(-1, 1, 12), rng.uniform(-1, 1, 30)
+    y, y_val = np.cos(2 * x) + 0.1 * rng.standard_normal(12), np.cos(2 * x_val)
+    F, F_val = legendre_features(x, 5), legendre_features(x_val, 5)
+    lambdas, epochs = [0.0, 0.01, 0.5], 150
+    W, train, val = ridge_gd_curves(F, y, F_val, y_val, lambdas, epochs, record=[0, 7, epochs])
+    Xh = np.column_stack([np.ones(12), F])
+    lr = 1 / (np.linalg.eigvalsh(2 / 12 * Xh.T @ Xh).max() + max(lambdas))
+    for j, lam in enumerate(lambdas):
+        model, opt = LinearRegression(l2=lam).init(5), optim.GD(lr)
+        seen = {}
+        for t in range(epochs + 1):
+            if t in (0, 7, epochs):
+                seen[t] = (model.data_loss(F, y), model.data_loss(F_val, y_val))
+            if t < epochs:
+                model.loss(F, y)
+                opt.step(model.params, model.grads)
+        np.testing.assert_allclose(W[:, j], np.r_[model.params["b"], model.params["w"]], atol=1e-12)
+        np.testing.assert_allclose(train[:, j], [seen[t][0] for t in (0, 7, epochs)], rtol=1e-10)
+        np.testing.assert_allclose(val[:, j], [seen[t][1] for t in (0, 7, epochs)], rtol=1e-10)
+
+
+def test_squared_risk_is_the_mean_squared_error_with_its_gradient():
+    from nndl.gradcheck import numerical_gradient, relative_error
+    from nndl.linear import add_bias_feature, squared_risk
+
+    rng = np.random.default_rng(3)
+    X_hat, y = add_bias_feature(rng.normal(size=(20, 3))), rng.normal(size=20)
+    w_hat = rng.normal(size=4)
+    value, grad = squared_risk(X_hat, y)(w_hat)
+    assert value == pytest.approx(np.mean((X_hat @ w_hat - y) ** 2), rel=1e-14)
+    numeric = numerical_gradient(lambda v: squared_risk(X_hat, y)(v)[0], w_hat.copy())
+    assert relative_error(grad, numeric) < 1e-8
+    with pytest.raises(ValueError, match=r"y must have shape \(N,\) = \(20,\)"):
+        squared_risk(X_hat, y[:-1])
+
+
+def test_gd_step_limit_separates_convergence_from_divergence():
+    """2/L with L = (2/N)·σ_max(X̂)²; GD (3.16) from 0 converges just below it and diverges above."""
+    from nndl.linear import add_bias_feature, gd_step_limit, squared_risk
+
+    rng = np.random.default_rng(4)
+    X_hat, y = add_bias_feature(rng.normal(size=(30, 2)) * [1.0, 3.0]), rng.normal(size=30)
+    limit = gd_step_limit(X_hat)
+    sigma = np.linalg.svd(X_hat, compute_uv=False).max()
+    assert limit == pytest.approx(2.0 / (2.0 / 30 * sigma**2), rel=1e-12)
+    start = squared_risk(X_hat, y)(np.zeros(3))[0]
+    for factor, converges in ((0.95, True), (1.05, False)):
+        _, values = optim.minimize(squared_risk(X_hat, y), np.zeros(3), optim.GD(factor * limit), 400)
+        assert (values[-1] < start) == converges

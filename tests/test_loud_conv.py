@@ -5,7 +5,7 @@ are in test_conv.py."""
 import numpy as np
 import pytest
 
-from nndl import conv, nn
+from nndl import conv, draft, nn
 
 
 def _rng(seed=0):
@@ -39,11 +39,11 @@ def _draft_runner(rng):
     X, delta = rng.normal(size=(6, 6)), rng.normal(size=(4, 4))
     Wn, dn = rng.normal(size=(2, 3, 3, 3)), rng.normal(size=(2, 4, 4))
     return (
-        conv.draft_filter_grad_622(X, delta, 3, 3),
-        conv.draft_filter_grad_623(X, delta, 3, 3),
-        conv.draft_filter_grad_624(X, delta),
-        conv.draft_conv_delta_621(rng.normal(size=(8, 8)), delta, 0.5),
-        conv.draft_pool_delta_629(rng.normal(size=(6, 6)), dn, Wn, k=1),
+        draft.filter_grad_622(X, delta, 3, 3),
+        draft.filter_grad_623(X, delta, 3, 3),
+        draft.filter_grad_624(X, delta),
+        draft.conv_delta_621(rng.normal(size=(8, 8)), delta, 0.5),
+        draft.pool_delta_629(rng.normal(size=(6, 6)), dn, Wn, k=1),
     )
 
 
@@ -218,46 +218,46 @@ BAD = [  # (call, exception, message pattern)
     (lambda: conv.convolve2d_reference(np.ones((2, 2)), np.ones((3, 3))), ValueError, "larger"),
     (lambda: conv.convolve2d_reference(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))), ValueError, "larger"),
     (lambda: conv.conv1d(np.ones((3, 3)), np.ones(2)), ValueError, r"\(n,\)"),
-    (lambda: conv.draft_filter_grad_622(np.ones((7, 7)), np.ones((5, 5)), 4, 3), ValueError, r"\(8, 7\)"),
-    (lambda: conv.draft_filter_grad_622(np.ones((7, 7)), np.ones((5, 5)), 0, 3), ValueError, "u"),
-    (lambda: conv.draft_filter_grad_622(np.ones((7, 7, 1)), np.ones((5, 5)), 3, 3), ValueError, r"X .*2-D"),
-    (lambda: conv.draft_filter_grad_623(np.ones((7, 7)), np.ones((5, 4)), 3, 3), ValueError, r"\(7, 6\)"),
-    (lambda: conv.draft_filter_grad_623(np.ones((7, 7)), np.ones(5), 3, 3), ValueError, "delta"),
-    (lambda: conv.draft_filter_grad_624(np.ones((4, 4)), np.ones((5, 5))), ValueError, "larger"),
-    (lambda: conv.draft_filter_grad_624(np.ones((4, 4)), np.ones((2, 2, 1))), ValueError, "delta"),
-    (lambda: conv.draft_bias_grad_625(np.ones(3, complex)), TypeError, "delta"),
-    (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((4, 4)), 1.0), ValueError, r"\(3, 3\)"),
-    (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), 1.0, 0), ValueError, "size"),
-    (lambda: conv.draft_conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), "a"), TypeError, "w_next"),
+    (lambda: draft.filter_grad_622(np.ones((7, 7)), np.ones((5, 5)), 4, 3), ValueError, r"\(8, 7\)"),
+    (lambda: draft.filter_grad_622(np.ones((7, 7)), np.ones((5, 5)), 0, 3), ValueError, "u"),
+    (lambda: draft.filter_grad_622(np.ones((7, 7, 1)), np.ones((5, 5)), 3, 3), ValueError, r"X .*2-D"),
+    (lambda: draft.filter_grad_623(np.ones((7, 7)), np.ones((5, 4)), 3, 3), ValueError, r"\(7, 6\)"),
+    (lambda: draft.filter_grad_623(np.ones((7, 7)), np.ones(5), 3, 3), ValueError, "delta"),
+    (lambda: draft.filter_grad_624(np.ones((4, 4)), np.ones((5, 5))), ValueError, "larger"),
+    (lambda: draft.filter_grad_624(np.ones((4, 4)), np.ones((2, 2, 1))), ValueError, "delta"),
+    (lambda: draft.bias_grad_625(np.ones(3, complex)), TypeError, "delta"),
+    (lambda: draft.conv_delta_621(np.ones((6, 6)), np.ones((4, 4)), 1.0), ValueError, r"\(3, 3\)"),
+    (lambda: draft.conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), 1.0, 0), ValueError, "size"),
+    (lambda: draft.conv_delta_621(np.ones((6, 6)), np.ones((3, 3)), "a"), TypeError, "w_next"),
     (
-        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3))),
+        lambda: draft.pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3))),
         ValueError,
         r"W_next .*\(Q, P, u, v\)",
     ),
     (
-        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((3, 3, 3, 3))),
+        lambda: draft.pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((3, 3, 3, 3))),
         ValueError,
         "Q = 2",
     ),
     (
-        lambda: conv.draft_pool_delta_629(np.ones((5, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3))),
+        lambda: draft.pool_delta_629(np.ones((5, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3))),
         ValueError,
         r"\(6, 6\)",
     ),
     (
-        lambda: conv.draft_pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), k=3),
+        lambda: draft.pool_delta_629(np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), k=3),
         ValueError,
         "k",
     ),
     (
-        lambda: conv.draft_pool_delta_629(
+        lambda: draft.pool_delta_629(
             np.ones((6, 6)), np.ones((2, 4, 4)), np.ones((2, 3, 3, 3)), table=np.ones((2, 3))
         ),
         ValueError,
         r"table .*\(3, 2\)",
     ),
-    (lambda: conv.draft_subsampling_grads_630(np.ones((6, 6)), np.ones((2, 2))), ValueError, r"\(3, 3\)"),
-    (lambda: conv.draft_subsampling_grads_630(np.ones((6, 6)), np.ones((3, 3)), 0), ValueError, "size"),
+    (lambda: draft.subsampling_grads_630(np.ones((6, 6)), np.ones((2, 2))), ValueError, r"\(3, 3\)"),
+    (lambda: draft.subsampling_grads_630(np.ones((6, 6)), np.ones((3, 3)), 0), ValueError, "size"),
     (lambda: conv.Conv2D(1, 2, 3, dtype=np.int32), TypeError, "dtype"),
     (lambda: conv.Conv2D(1, 2, 3, dtype=bool), TypeError, "dtype"),
     (lambda: conv.Subsampling(2, dtype=np.int64), TypeError, "dtype"),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nndl import nn, optim, rnn
+from nndl import draft, nn, optim, rnn
 from nndl._validation import TrainingDiverged
 from nndl.training import fit
 
@@ -106,11 +106,11 @@ def test_bptt_literal_checks_its_arguments():
     x, W, U, b, h0 = (args[k] for k in ("x", "W", "U", "b", "h0"))
     dh = np.zeros((N, T, H))
     with pytest.raises(ValueError, match=r"dh.*\(N, T, H\)"):
-        rnn.bptt_literal(x, W, U, b, dh[:, :-1], h0)
+        draft.bptt_literal(x, W, U, b, dh[:, :-1], h0)
     with pytest.raises(ValueError, match=r"\bU\b.*shape"):
-        rnn.bptt_literal(x, W, U[:, :1], b, dh, h0)
+        draft.bptt_literal(x, W, U[:, :1], b, dh, h0)
     with pytest.raises(ValueError, match="activation"):
-        rnn.bptt_literal(x, W, U, b, dh, h0, activation="sin")
+        draft.bptt_literal(x, W, U, b, dh, h0, activation="sin")
 
 
 def test_chapter_helpers_check_their_arguments():

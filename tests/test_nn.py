@@ -262,3 +262,13 @@ def test_delta_norms_vanish_for_deep_logistic_not_for_relu_with_he_init():
     assert d_log.shape == d_relu.shape == (10,)
     assert d_log[0] / d_log[-1] < 1e-6
     assert 0.1 < d_relu[0] / d_relu[-1] < 10
+
+
+def test_gradient_runs_report_one_delta_per_dense_layer():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 4)), rng.integers(0, 3, size=30)
+    runs = nn.vanishing_gradients_runs(X, y, depths=(5,), activations=("tanh",), epochs=1, width=6)
+    assert [r["init"] for r in runs] == ["N(0, 0.01²)", "Glorot", "He"]
+    assert all(r["deltas"].shape == (5,) and r["loss"].shape == (2,) for r in runs)
+    small, _, he = runs
+    assert small["deltas"][0] / small["deltas"][-1] < he["deltas"][0] / he["deltas"][-1]

@@ -574,6 +574,8 @@ def test_public_names():
         "Adam",
         "minibatches",
         "minimize",
+        "race_quadratic",
+        "quadratic",
     }
     for cls in (GD, Momentum, AdaGrad, AdaDelta, RMSprop, Adam):
         assert issubclass(cls, optim.Optimizer)
@@ -586,3 +588,22 @@ def test_public_names():
         (Adam, "beyond the 2015 draft"),
     ):
         assert cite in cls.__doc__
+
+
+def test_race_quadratic_has_the_requested_curvatures():
+    A = optim.race_quadratic(condition=100.0)
+    np.testing.assert_allclose(A, A.T)
+    np.testing.assert_allclose(np.linalg.eigvalsh(A), [0.01, 1.0], rtol=1e-12)
+
+
+def test_quadratic_value_and_gradient_match_finite_differences():
+    from nndl.gradcheck import numerical_gradient, relative_error
+
+    A = optim.race_quadratic(condition=10.0, angle_deg=35.0)
+    value_and_grad = optim.quadratic(A)
+    theta = np.array([0.7, -1.2])
+    value, grad = value_and_grad(theta)
+    assert value == pytest.approx(0.5 * theta @ A @ theta, rel=1e-14)
+    assert relative_error(grad, numerical_gradient(lambda v: value_and_grad(v)[0], theta.copy())) < 1e-8
+    with pytest.raises(ValueError, match="symmetric"):
+        optim.quadratic([[1.0, 2.0], [0.0, 1.0]])

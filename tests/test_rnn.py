@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nndl import nn, optim, rnn
+from nndl import draft, nn, optim, rnn
 from nndl.gradcheck import layer_gradient_errors, relative_error
 from nndl.training import fit
 
@@ -77,8 +77,8 @@ def test_bptt_literal_matches_fast_only_with_corrected_7_7():
     layer.forward(x, h0=h0)
     layer.backward(dh)
     W, U, b = (layer.params[k] for k in "WUb")
-    corrected = rnn.bptt_literal(x, W, U, b, dh, h0)
-    printed = rnn.bptt_literal(x, W, U, b, dh, h0, printed=True)
+    corrected = draft.bptt_literal(x, W, U, b, dh, h0)
+    printed = draft.bptt_literal(x, W, U, b, dh, h0, printed=True)
     assert relative_error(corrected, layer.grads["U"]) < 1e-12
     assert relative_error(printed, layer.grads["U"]) > 1e-2
 
@@ -265,7 +265,7 @@ def test_bptt_literal_printed_reads_f_prime_at_h_previous_literally():
     common = h0 * fz1 * g[0, 0, 0] + h1 * fz2 * g[0, 1, 0]
     for printed, step in ((False, u * fz2), (True, u * (1 - np.tanh(h1) ** 2))):
         expected = common + h0 * fz1 * step * g[0, 1, 0]
-        got = rnn.bptt_literal(x, [[w]], [[u]], [b], g, [[h0]], printed=printed)
+        got = draft.bptt_literal(x, [[w]], [[u]], [b], g, [[h0]], printed=printed)
         np.testing.assert_allclose(got, [[expected]], rtol=1e-13)
 
 
@@ -275,7 +275,7 @@ def test_jacobian_norms_printed_reads_f_prime_at_h_previous_literally():
     for (v,) in inputs:
         product *= u * (1 - np.tanh(h) ** 2)  # f′ at h_{i−1} itself, as printed
         h = np.tanh(u * h + v)
-    norms, _ = rnn.jacobian_norms([[u]], inputs, h0=[h0], printed=True)
+    norms, _ = draft.jacobian_norms_77([[u]], inputs, h0=[h0])
     np.testing.assert_allclose(norms[-1], abs(product), rtol=1e-13)
 
 
@@ -335,3 +335,10 @@ def test_lstm_gate_values_are_the_same_copies_for_both_kernels():
         assert values[False][k].shape == (2, 5, 3)
         np.testing.assert_allclose(values[False][k], values[True][k], rtol=1e-12, atol=1e-14)
     assert np.all((values[False]["f"] > 0) & (values[False]["f"] < 1))
+
+
+def test_gradient_flow_runs_show_vanishing_and_exploding():
+    runs = {r["rho"]: r for r in rnn.gradient_flow_runs(rhos=(0.5, 1.0, 2.0), hidden=16, steps=40)}
+    assert runs[0.5]["linear"][-1] < 1e-8 and runs[2.0]["linear"][-1] > 1e8
+    for r in runs.values():
+        assert np.all(r["tanh"] <= r["bound"] * (1 + 1e-12))  # (7.10) is an upper bound
