@@ -43,6 +43,10 @@ class ApiModule(SphinxDirective):
         content = StringList(lines, source=f"<nndl-api {name}>")
         node = nodes.container(classes=["nndl-api"])
         nested_parse_with_titles(self.state, content, node)
+        # The entries are the code's own (English) docstrings: they stay out of the translation
+        # catalogs, so every edition shows them as written (the page's own prose is translated).
+        for element in node.findall(nodes.TextElement):
+            element["translatable"] = False
         return node.children
 
 
