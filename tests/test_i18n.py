@@ -215,7 +215,8 @@ def test_zh_pages_are_chinese(zh_site):
     for page in PAGES:
         html = (zh_site["zh"] / f"{page}.html").read_text(encoding="utf-8")
         title = re.search(r"<h1>(.*?)<", html, re.S).group(1)
-        assert re.search(r"[\u3400-\u9fff]", title), f"{page}: untranslated title {title!r}"
+        # the landing page's title is the product's name, the same in both editions
+        assert re.search(r"[\u3400-\u9fff]", title) or title == "nndl companion", f"{page}: title {title!r}"
         en = (zh_site["en"] / f"{page}.html").read_text(encoding="utf-8")
         tags = re.findall(r"\\tag\{[\d.]+\}", en)
         assert tags == re.findall(r"\\tag\{[\d.]+\}", html), f"{page}: equation numbers differ"
@@ -251,10 +252,15 @@ def test_top_glossary_terms_are_the_glossarys_own():
         assert chinese in row.group(1).replace(" ", ""), f"glossary gives {row.group(1)!r} for {english!r}"
 
 
+#: Pages whose text is mostly not translated by design: the bibliography (titles of works) and the
+#: API reference (the code's docstrings; its own prose is translated).
+UNTRANSLATED_SOURCES = ("book/references", "book/api")
+
+
 @pytest.mark.parametrize("english,chinese", TOP_TERMS)
 def test_glossary_terms_are_used_consistently(zh_site, english, chinese):
     missing = []
-    for page in PAGES:
+    for page in [p for p in PAGES if p not in UNTRANSLATED_SOURCES]:
         en = page_text(zh_site["en"] / f"{page}.html")
         if re.search(rf"\b{re.escape(english)}", en, re.I):
             zh = page_text(zh_site["zh"] / f"{page}.html").replace(" ", "")
