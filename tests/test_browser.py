@@ -476,6 +476,49 @@ def test_unknown_widget_loads_the_full_widget_manager(visit):
     assert v.blocked == [] and v.problems == [], v.blocked + v.problems
 
 
+def _with_a_row_and_a_one_way_link(html: str) -> str:
+    """The page with one more widget view drawn from models the chapters do not use yet but the
+    static renderer knows: an HBox holding a SelectionSlider and ToggleButtons, the buttons
+    following the slider through jsdlink (DirectionalLinkModel)."""
+    from ipywidgets import HBox, SelectionSlider, ToggleButtons, jsdlink
+    from ipywidgets.embed import dependency_state, embed_data
+
+    slider = SelectionSlider(options=["a", "b", "c"], index=0, description="leader")
+    buttons = ToggleButtons(options=["x", "y", "z"], index=2, description="follower")
+    row = HBox([slider, buttons])
+    link = jsdlink((slider, "index"), (buttons, "index"))
+    data = embed_data(views=[row], state=dependency_state([row, link]))
+    pattern = re.compile(rf'(<script type="{re.escape(STATE_TYPE)}">)(.*?)(</script>)', re.S)
+    stored = json.loads(pattern.search(html).group(2))
+    stored["state"].update(data["manager_state"]["state"])
+    html = pattern.sub(lambda m: m.group(1) + json.dumps(stored).replace("</", "<\\/") + m.group(3), html, 1)
+    view = f'<script type="{VIEW_TYPE}">{json.dumps(data["view_specs"][0])}</script>'
+    first = html.index(f'<script type="{VIEW_TYPE}">')
+    return html[:first] + view + html[first:]
+
+
+def test_renderer_draws_rows_and_one_way_links(visit):
+    """HBox and jsdlink, which the chapters do not use yet, are drawn without the widget
+    manager: the row lies side by side, the buttons follow the slider (from its first value on),
+    and pressing a button does not move the slider."""
+    v = visit("notebooks/ch02-math.html", rewrite=_with_a_row_and_a_one_way_link)
+    assert v.page.evaluate("document.documentElement.dataset.nndlWidgets") == "static"
+    row = v.page.locator(".nndl-widget .widget-hbox")
+    assert row.count() == 1
+    slider = row.get_by_role("slider", name="leader", exact=True)
+    group = row.get_by_role("group", name="follower", exact=True)
+    assert slider.bounding_box()["y"] < group.bounding_box()["y"] + group.bounding_box()["height"]
+    assert group.get_by_role("button", pressed=True).inner_text() == "x"  # index 0 from the slider
+    slider.focus()
+    v.page.keyboard.press("ArrowRight")
+    assert slider.get_attribute("aria-valuetext") == "b"
+    assert group.get_by_role("button", pressed=True).inner_text() == "y"
+    group.get_by_role("button", name="z").click()
+    assert group.get_by_role("button", pressed=True).inner_text() == "z"
+    assert slider.get_attribute("aria-valuetext") == "b" and slider.input_value() == "1"
+    assert v.problems == [], "\n".join(v.problems)
+
+
 @pytest.mark.parametrize("doc", notebook_pages())
 def test_launch_buttons_open_this_notebook(visit, doc):
     v = visit(f"{doc}.html")

@@ -24,10 +24,11 @@
 
   // ------------------------------------------------------------------------------- models
   // A model is its stored state plus listeners per property (what a view or a link watches).
+  // A state saved without its default values (ipywidgets' drop_defaults) gets them back here.
   function Model(id, stored) {
     this.id = id;
     this.name = stored.model_name;
-    this.state = stored.state;
+    this.state = Object.assign({}, (VIEWS[stored.model_name] || {}).defaults, stored.state);
     this.listeners = {};
   }
   Model.prototype.get = function (key) {
@@ -75,7 +76,7 @@
   // What every view shares: its classes, Layout, tooltip and, if it has one, a description label.
   function frame(models, model, el) {
     el.classList.add("jupyter-widgets");
-    (model.get("_dom_classes") || []).forEach(function (name) { el.classList.add(name); });
+    model.get("_dom_classes").forEach(function (name) { el.classList.add(name); });
     if (model.get("layout")) applyLayout(el, referenced(models, model.get("layout")));
     if (model.get("tooltip")) el.title = model.get("tooltip");
     return el;
@@ -84,15 +85,19 @@
   function description(models, model, tag) {
     var label = element(tag, "widget-label");
     label.id = "nndl-widget-" + ++serial;
-    label.textContent = model.get("description") || "";
-    var style = model.get("style") ? referenced(models, model.get("style")).state : {};
+    label.textContent = model.get("description");
+    var style = styleOf(models, model);
     if (style.description_width) label.style.width = style.description_width;
     label.hidden = !model.get("description");
     return label;
   }
 
+  function styleOf(models, model) {
+    return model.get("style") ? referenced(models, model.get("style")).state : {};
+  }
+
   function children(models, model) {
-    return (model.get("children") || []).map(function (child) {
+    return model.get("children").map(function (child) {
       return draw(models, referenced(models, child));
     });
   }
@@ -110,17 +115,40 @@
   // The widget manager typesets a description with $…$ in it, and reads it as HTML if allowed.
   function noHtmlDescription(state) {
     if (state.description_allow_html) return "a description written in HTML";
-    return /\$|\\\(/.test(state.description || "") ? "mathematics in a description" : "";
+    return /\$|\\\(/.test(state.description) ? "mathematics in a description" : "";
   }
 
+  // ipywidgets 8's defaults for the traits read here.
+  function defaults(own) {
+    var described = {
+      _dom_classes: [], description: "", description_allow_html: false, disabled: false,
+      layout: null, style: null, tooltip: null,
+    };
+    return Object.assign(described, own);
+  }
+  var BOX = defaults({ children: [], box_style: "" });
+  var SELECTION = { _options_labels: [], index: 0 };
+
   var VIEWS = {
-    VBoxModel: { draw: box("widget-vbox"), check: plainBox },
-    HBoxModel: { draw: box("widget-hbox"), check: plainBox },
-    BoxModel: { draw: box(""), check: plainBox },
-    StackModel: { draw: drawStack, check: plainBox },
-    HTMLModel: { draw: drawHTML, check: noHtmlDescription },
-    SelectionSliderModel: { draw: drawSlider, check: horizontalSlider },
-    ToggleButtonsModel: { draw: drawToggleButtons, check: textButtons },
+    VBoxModel: { draw: box("widget-vbox"), check: plainBox, defaults: BOX },
+    HBoxModel: { draw: box("widget-hbox"), check: plainBox, defaults: BOX },
+    BoxModel: { draw: box(""), check: plainBox, defaults: BOX },
+    StackModel: {
+      draw: drawStack, check: plainBox, defaults: Object.assign({ selected_index: null }, BOX),
+    },
+    HTMLModel: { draw: drawHTML, check: noHtmlDescription, defaults: defaults({ value: "" }) },
+    SelectionSliderModel: {
+      draw: drawSlider,
+      check: horizontalSlider,
+      defaults: defaults(Object.assign({
+        orientation: "horizontal", readout: true, continuous_update: true,
+      }, SELECTION)),
+    },
+    ToggleButtonsModel: {
+      draw: drawToggleButtons,
+      check: textButtons,
+      defaults: defaults(Object.assign({ button_style: "", icons: [], tooltips: [] }, SELECTION)),
+    },
   };
   var PASSIVE = [
     "LayoutModel", "DescriptionStyleModel", "HTMLStyleModel", "SliderStyleModel",
@@ -137,7 +165,7 @@
   }
 
   function textButtons(state) {
-    if ((state.icons || []).some(Boolean)) return "toggle buttons with icons";
+    if (state.icons.some(Boolean)) return "toggle buttons with icons";
     if (state.button_style) return "button_style " + state.button_style;
     return noHtmlDescription(state);
   }
@@ -163,7 +191,7 @@
   function drawHTML(models, model) {
     var el = element("div", "widget-inline-hbox widget-html");
     var content = element("div", "widget-html-content");
-    var style = referenced(models, model.get("style")).state;
+    var style = styleOf(models, model);
     if (style.background) content.style.background = style.background;
     if (style.font_size) content.style.fontSize = style.font_size;
     if (style.text_color) content.style.color = style.text_color;
@@ -191,7 +219,7 @@
     input.max = String(labels.length - 1);
     input.step = "1";
     input.disabled = Boolean(model.get("disabled"));
-    var style = referenced(models, model.get("style")).state;
+    var style = styleOf(models, model);
     if (style.handle_color) input.style.accentColor = style.handle_color;
     readout.setAttribute("aria-hidden", "true"); // heard as the range's aria-valuetext
     readout.hidden = !model.get("readout");
@@ -214,8 +242,8 @@
     var el = element("div", "widget-inline-hbox widget-toggle-buttons");
     var label = description(models, model, "div");
     var group = element("div", "widget-toggle-button-group");
-    var style = referenced(models, model.get("style")).state;
-    var tooltips = model.get("tooltips") || [];
+    var style = styleOf(models, model);
+    var tooltips = model.get("tooltips");
     el.setAttribute("role", "group");
     if (model.get("description")) el.setAttribute("aria-labelledby", label.id);
     var buttons = model.get("_options_labels").map(function (text, k) {
@@ -269,9 +297,9 @@
           throw new Unsupported(entry.model_module + " " + entry.model_name + " "
             + entry.model_module_version);
         }
-        var reason = VIEWS[entry.model_name] ? VIEWS[entry.model_name].check(entry.state) : "";
-        if (reason) throw new Unsupported(entry.model_name + " with " + reason);
-        models[id] = new Model(id, entry);
+        var model = models[id] = new Model(id, entry);
+        var reason = VIEWS[model.name] ? VIEWS[model.name].check(model.state) : "";
+        if (reason) throw new Unsupported(model.name + " with " + reason);
       });
     });
     var views = [];
