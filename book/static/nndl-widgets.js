@@ -110,8 +110,6 @@
     };
   }
 
-  // How each model type is drawn (views), or used (links, layouts, styles: no view of their own).
-  // `check` returns why a stored model cannot be drawn here ("" if it can).
   // The widget manager typesets a description with $…$ in it, and reads it as HTML if allowed.
   function noHtmlDescription(state) {
     if (state.description_allow_html) return "a description written in HTML";
@@ -129,6 +127,8 @@
   var BOX = defaults({ children: [], box_style: "" });
   var SELECTION = { _options_labels: [], index: 0 };
 
+  // How each model type is drawn; `check` says why a stored model cannot be drawn here ("" if
+  // it can). Links, layouts and styles (PASSIVE) have no view of their own.
   var VIEWS = {
     VBoxModel: { draw: box("widget-vbox"), check: plainBox, defaults: BOX },
     HBoxModel: { draw: box("widget-hbox"), check: plainBox, defaults: BOX },
