@@ -394,6 +394,10 @@ def test_head_holds_only_what_a_first_paint_needs(built_site):
             offenders.append(f"{name}: widgets {has_widgets}, but loader/state do not match")
     assert checked >= 10 and (static / "nndl-widgets.js").exists()
     assert not offenders, "\n".join(offenders)
+    # The widgets are drawn by this one small file; the 3.6 MB widget manager is loaded only
+    # for a model type it does not know (tests/test_browser.py checks both paths).
+    renderer = (static / "nndl-widgets.js").stat().st_size
+    assert renderer < 30_000, f"nndl-widgets.js has grown to {renderer // 1000} KB"
 
 
 def test_folded_cells_keep_their_prompt_for_screen_readers(built_site):

@@ -21,6 +21,7 @@ import functools
 import gzip
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -171,32 +172,40 @@ PHONE = {
 class Visit:
     """One page load with every non-local request blocked and every problem recorded."""
 
-    def __init__(self, browser, site_url: str, path: str, device: dict = DESKTOP):
+    def __init__(self, browser, site_url: str, path: str, device: dict = DESKTOP, rewrite=None):
+        """``rewrite``, if given, turns the page's HTML into what the browser gets instead."""
         self.context = browser.new_context(**device)
         self.page = self.context.new_page()
-        self.blocked, self.problems = [], []
+        self.blocked, self.problems, self.requested = [], [], []
         local = (site_url, "data:", "blob:")
-        self.page.route(
-            "**/*",
-            lambda route: (
+        url = f"{site_url}/{path}"
+
+        def route(route):
+            self.requested.append(route.request.url)
+            if not route.request.url.startswith(local):
+                self.blocked.append(route.request.url)
+                route.abort()
+            elif rewrite and route.request.url == url:
+                response = route.fetch()
+                route.fulfill(response=response, body=rewrite(response.text()))
+            else:
                 route.continue_()
-                if route.request.url.startswith(local)
-                else (self.blocked.append(route.request.url), route.abort())
-            ),
-        )
+
+        self.page.route("**/*", route)
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         self.page.on(
             "response", lambda r: r.status >= 400 and self.problems.append(f"HTTP {r.status} {r.url}")
         )
-        self.page.goto(f"{site_url}/{path}", wait_until="networkidle")
+        self.page.goto(url, wait_until="networkidle")
         # MathJax 3 typesets asynchronously; its startup promise settles when the page is done.
         # Sphinx includes MathJax only on pages that have math.
         if self.page.locator('script[src*="mathjax"]').count():
             self.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
             self.page.evaluate("() => MathJax.startup.promise")
-        # The widget manager is started by a deferred script and renders after the page's load
-        # event, which can leave the network idle while it works: wait for the views themselves.
+        # The widgets are drawn by an async script (and, for a model it does not know, by the
+        # widget manager after the page's load event, which can leave the network idle while it
+        # works): wait for the views themselves.
         views = self.page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
         if views:
             try:
@@ -216,8 +225,8 @@ class Visit:
 def visit(browser, site_url):
     visits = []
 
-    def open_page(path: str, device: dict = DESKTOP) -> Visit:
-        visits.append(Visit(browser, site_url, path, device))
+    def open_page(path: str, device: dict = DESKTOP, rewrite=None) -> Visit:
+        visits.append(Visit(browser, site_url, path, device, rewrite))
         return visits[-1]
 
     yield open_page
@@ -264,26 +273,249 @@ def test_page_is_complete_offline(visit, doc):
     assert tags <= shown, f"equation numbers not displayed: {sorted(tags - shown)}"
 
 
-@pytest.mark.parametrize("doc", notebook_pages())
-def test_widgets_render_and_sliders_switch_frames(visit, doc):
-    """Every stored widget renders its controls; each slider changes the picture without a kernel."""
-    v = visit(f"{doc}.html")
-    views = v.page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-    rendered = v.page.locator(".cell_output .widget-subarea > .jupyter-widgets").count()
-    assert rendered == views, f"{views} widget views stored, {rendered} rendered"
+# ---------------------------------------------------------------------------------------------
+# Widgets. book/static/nndl-widgets.js draws the stored widgets itself (native controls, a few KB);
+# a page holding a model type it does not know gets the full Jupyter widget manager instead.
 
-    sliders = v.page.locator(".widget-subarea .widget-slider")
-    for k in range(sliders.count()):
-        box = sliders.nth(k).locator("xpath=ancestor::div[contains(@class, 'widget-subarea')][1]")
-        image = box.locator("img").first
-        before = image.get_attribute("src")
-        readout = box.locator(".widget-readout").first.inner_text()
-        sliders.nth(k).locator(".noUi-handle").first.focus()
-        v.page.keyboard.press("ArrowRight")
-        v.page.wait_for_function(
-            "([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(), before]
+STATE_TYPE = "application/vnd.jupyter.widget-state+json"
+VIEW_TYPE = "application/vnd.jupyter.widget-view+json"
+MANAGER_FILES = ("html-manager/embed-amd.js", "requirejs/require.js")
+
+
+def widget_pages() -> list[str]:
+    """The chapters whose stored outputs show a widget."""
+    return [p for p in notebook_pages() if VIEW_TYPE in (ROOT / p).with_suffix(".ipynb").read_text("utf-8")]
+
+
+def stored_widgets(html: str):
+    """(state, view model ids) of a built page, read from its <script> tags."""
+    state = {}
+    for body in re.findall(rf'<script type="{re.escape(STATE_TYPE)}">(.*?)</script>', html, re.S):
+        state.update(json.loads(body)["state"])
+    views = re.findall(rf'<script type="{re.escape(VIEW_TYPE)}">(.*?)</script>', html, re.S)
+    return state, [json.loads(v)["model_id"] for v in views]
+
+
+def shown_controls(state: dict, views: list[str]):
+    """What the views should show, walking each view's children: for every slider its
+    description and options, for every group of toggle buttons its description and options."""
+    sliders, buttons = [], []
+
+    def walk(model_id):
+        model = state[model_id]
+        s = model["state"]
+        if model["model_name"] == "SelectionSliderModel":
+            sliders.append((s["description"], s["_options_labels"]))
+        if model["model_name"] == "ToggleButtonsModel":
+            buttons.append((s["description"], s["_options_labels"]))
+        for child in s.get("children", []):
+            walk(child.removeprefix("IPY_MODEL_"))
+
+    for view in views:
+        walk(view)
+    return sorted(sliders), sorted(buttons)
+
+
+# The picture a widget shows now: the first of its <img> that is displayed.
+SHOWN_FRAME = (
+    "a => { const i = [...a.querySelectorAll('img')].find(i => i.getClientRects().length);"
+    " return i ? i.getAttribute('src') : null; }"
+)
+
+
+def _move(page, area, control) -> str:
+    """Press a key on a slider (one step right, or Home at its end) and wait until the picture
+    in ``area`` changes; returns the readout shown after the move."""
+    before = area.evaluate(SHOWN_FRAME)
+    at_end = control.evaluate("i => i.value === i.max")
+    readout = control.evaluate("i => i.parentElement.querySelector('.widget-readout').textContent")
+    control.focus()
+    page.keyboard.press("Home" if at_end else "ArrowRight")
+    page.wait_for_function(f"([a, src]) => ({SHOWN_FRAME})(a) !== src", arg=[area.element_handle(), before])
+    after = control.evaluate("i => i.parentElement.querySelector('.widget-readout').textContent")
+    assert after != readout, f"the readout stayed at {readout!r}"
+    assert control.get_attribute("aria-valuetext") == after, "aria-valuetext is not the readout"
+    return after
+
+
+def _exercise(page, area) -> set[str]:
+    """Move every displayed slider and press every toggle button of one widget, in rounds, until
+    each slider of the widget has been displayed and has switched the picture (a slider or button
+    may choose which inner sliders are displayed). Returns the ids of the sliders moved."""
+    everything = {i.get_attribute("id") for i in area.locator("input[type=range]").all()}
+    moved: set[str] = set()
+    for _ in range(12):
+        for slider in area.locator("input[type=range]").all():
+            if slider.is_visible():
+                _move(page, area, slider)
+                moved.add(slider.get_attribute("id"))
+        for group in area.locator(".widget-toggle-buttons").all():
+            buttons = group.locator("button").all()
+            pressed = [b.get_attribute("aria-pressed") for b in buttons]
+            assert pressed.count("true") == 1, pressed
+            chosen = buttons[(pressed.index("true") + 1) % len(buttons)]
+            before = area.evaluate(SHOWN_FRAME)
+            chosen.click()
+            page.wait_for_function(
+                f"([a, src]) => ({SHOWN_FRAME})(a) !== src", arg=[area.element_handle(), before]
+            )
+            assert chosen.get_attribute("aria-pressed") == "true"
+        if moved == everything:
+            break
+    assert moved == everything, f"{len(everything - moved)} sliders were never shown or never moved"
+    return moved
+
+
+@pytest.mark.parametrize("doc", widget_pages())
+def test_renderer_draws_every_stored_widget(visit, doc):
+    """nndl-widgets.js draws every widget view of the page, with every slider and toggle button
+    its stored state holds (also those in stack pages not shown yet), and the 3.6 MB widget
+    manager is never fetched."""
+    v = visit(f"{doc}.html")
+    state, views = stored_widgets((ROOT / "_build" / "html" / f"{doc}.html").read_text("utf-8"))
+    assert views, f"{doc} shows no widget"
+    assert v.page.evaluate("document.documentElement.dataset.nndlWidgets") == "static"
+    assert [u for u in v.requested if u.split("?")[0].endswith(MANAGER_FILES)] == []
+    areas = v.page.locator(".cell_output .widget-subarea.nndl-widget > .jupyter-widgets")
+    assert areas.count() == len(views), f"{len(views)} widget views stored, {areas.count()} drawn"
+    drawn_sliders = v.page.eval_on_selector_all(
+        ".nndl-widget input[type=range]",
+        """is => is.map(i => [i.labels[0].textContent,
+            Number(i.max) + 1, Number(i.min), Number(i.step)])""",
+    )
+    drawn_buttons = v.page.eval_on_selector_all(
+        ".nndl-widget .widget-toggle-buttons",
+        """gs => gs.map(g => [g.querySelector('.widget-label').textContent,
+            [...g.querySelectorAll('button')].map(b => b.textContent)])""",
+    )
+    sliders, buttons = shown_controls(state, views)
+    assert sorted(drawn_sliders) == sorted([d, len(o), 0, 1] for d, o in sliders)
+    assert sorted(drawn_buttons) == sorted([d, o] for d, o in buttons)
+    assert v.problems == [], "\n".join(v.problems)
+
+
+@pytest.mark.parametrize("doc", widget_pages())
+def test_every_slider_and_button_switches_frames(visit, doc):
+    """With no kernel, every slider (also those inside stack pages) and every toggle button
+    changes the picture; readout and aria-valuetext follow."""
+    v = visit(f"{doc}.html")
+    areas = v.page.locator(".widget-subarea.nndl-widget").all()
+    assert areas
+    for area in areas:
+        _exercise(v.page, area)
+    assert v.problems == [], "\n".join(v.problems)
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_slider_rows_fit_the_screen(visit, device):
+    """On a 390 px phone and at 1280 px, each slider's track and readout lie inside the page
+    column (a long readout wraps below the track), and the track is wide enough to use."""
+    for doc in widget_pages():
+        v = visit(f"{doc}.html", device)
+        rows = v.page.eval_on_selector_all(
+            ".nndl-widget .widget-slider",
+            """ss => ss.filter(s => s.getClientRects().length).map(s => {
+                const column = s.closest('.cell_output').getBoundingClientRect();
+                const parts = [...s.children].filter(c => c.getClientRects().length)
+                    .map(c => c.getBoundingClientRect());
+                return {outside: parts.some(r => r.left < column.left - 1 || r.right > column.right + 1),
+                        track: s.querySelector('input').getBoundingClientRect().width}; })""",
         )
-        assert box.locator(".widget-readout").first.inner_text() != readout
+        assert rows, doc
+        assert not any(r["outside"] for r in rows), (doc, rows)
+        assert all(r["track"] >= 120 for r in rows), (doc, rows)
+
+
+def _with_an_unknown_widget(html: str) -> str:
+    """The page with one more widget view, of a model the static renderer does not draw
+    (an IntSlider, with its layout and style), added to its stored state."""
+    from ipywidgets import IntSlider
+    from ipywidgets.embed import dependency_state, embed_data
+
+    extra = IntSlider(value=3, min=0, max=9, description="extra")
+    data = embed_data(views=[extra], state=dependency_state(extra))
+    pattern = re.compile(rf'(<script type="{re.escape(STATE_TYPE)}">)(.*?)(</script>)', re.S)
+    stored = json.loads(pattern.search(html).group(2))
+    stored["state"].update(data["manager_state"]["state"])
+    html = pattern.sub(lambda m: m.group(1) + json.dumps(stored).replace("</", "<\\/") + m.group(3), html, 1)
+    view = f'<script type="{VIEW_TYPE}">{json.dumps(data["view_specs"][0])}</script>'
+    first = html.index(f'<script type="{VIEW_TYPE}">')
+    return html[:first] + view + html[first:]
+
+
+def test_unknown_widget_loads_the_full_widget_manager(visit):
+    """A page with a model type nndl-widgets.js does not know is drawn by the vendored Jupyter
+    widget manager, as before: every view, the chapter's slider still switches frames with no
+    kernel, slider handles named for screen readers, nothing from outside, no console errors."""
+    v = visit("notebooks/ch02-math.html", rewrite=_with_an_unknown_widget)
+    state, views = stored_widgets(v.page.content())
+    assert len(views) == 2 and any(m["model_name"] == "IntSliderModel" for m in state.values())
+    assert v.page.evaluate("document.documentElement.dataset.nndlWidgets") == "manager"
+    fetched = [u.split("?")[0] for u in v.requested]
+    assert all(any(u.endswith(f) for u in fetched) for f in MANAGER_FILES), fetched
+    rendered = v.page.locator(".cell_output .widget-subarea > .jupyter-widgets")
+    assert rendered.count() == 2 and v.page.locator(".nndl-widget").count() == 0
+    handles = v.page.locator(".widget-subarea .noUi-handle")
+    assert handles.count() == 2
+    v.page.wait_for_function(
+        "() => [...document.querySelectorAll('.widget-subarea .noUi-handle')]"
+        ".every(h => h.getAttribute('aria-label'))"
+    )
+    assert sorted(h.get_attribute("aria-label") for h in handles.all()) == ["extra", "step h"]
+    handle = v.page.locator(".widget-slider", has_text="step h").locator(".noUi-handle")
+    area = handle.locator("xpath=ancestor::div[contains(@class, 'widget-subarea')][1]")
+    before = area.evaluate(SHOWN_FRAME)
+    handle.focus()
+    v.page.keyboard.press("ArrowRight")
+    v.page.wait_for_function(f"([a, src]) => ({SHOWN_FRAME})(a) !== src", arg=[area.element_handle(), before])
+    v.page.wait_for_function(
+        "h => h.getAttribute('aria-valuetext') === h.closest('.widget-slider')"
+        ".querySelector('.widget-readout').textContent.trim()",
+        arg=handle.element_handle(),
+    )
+    assert v.blocked == [] and v.problems == [], v.blocked + v.problems
+
+
+def _with_a_row_and_a_one_way_link(html: str) -> str:
+    """The page with one more widget view drawn from models the chapters do not use yet but the
+    static renderer knows: an HBox holding a SelectionSlider and ToggleButtons, the buttons
+    following the slider through jsdlink (DirectionalLinkModel)."""
+    from ipywidgets import HBox, SelectionSlider, ToggleButtons, jsdlink
+    from ipywidgets.embed import dependency_state, embed_data
+
+    slider = SelectionSlider(options=["a", "b", "c"], index=0, description="leader")
+    buttons = ToggleButtons(options=["x", "y", "z"], index=2, description="follower")
+    row = HBox([slider, buttons])
+    link = jsdlink((slider, "index"), (buttons, "index"))
+    data = embed_data(views=[row], state=dependency_state([row, link]))
+    pattern = re.compile(rf'(<script type="{re.escape(STATE_TYPE)}">)(.*?)(</script>)', re.S)
+    stored = json.loads(pattern.search(html).group(2))
+    stored["state"].update(data["manager_state"]["state"])
+    html = pattern.sub(lambda m: m.group(1) + json.dumps(stored).replace("</", "<\\/") + m.group(3), html, 1)
+    view = f'<script type="{VIEW_TYPE}">{json.dumps(data["view_specs"][0])}</script>'
+    first = html.index(f'<script type="{VIEW_TYPE}">')
+    return html[:first] + view + html[first:]
+
+
+def test_renderer_draws_rows_and_one_way_links(visit):
+    """HBox and jsdlink, which the chapters do not use yet, are drawn without the widget
+    manager: the row lies side by side, the buttons follow the slider (from its first value on),
+    and pressing a button does not move the slider."""
+    v = visit("notebooks/ch02-math.html", rewrite=_with_a_row_and_a_one_way_link)
+    assert v.page.evaluate("document.documentElement.dataset.nndlWidgets") == "static"
+    row = v.page.locator(".nndl-widget .widget-hbox")
+    assert row.count() == 1
+    slider = row.get_by_role("slider", name="leader", exact=True)
+    group = row.get_by_role("group", name="follower", exact=True)
+    assert slider.bounding_box()["y"] < group.bounding_box()["y"] + group.bounding_box()["height"]
+    assert group.get_by_role("button", pressed=True).inner_text() == "x"  # index 0 from the slider
+    slider.focus()
+    v.page.keyboard.press("ArrowRight")
+    assert slider.get_attribute("aria-valuetext") == "b"
+    assert group.get_by_role("button", pressed=True).inner_text() == "y"
+    group.get_by_role("button", name="z").click()
+    assert group.get_by_role("button", pressed=True).inner_text() == "z"
+    assert slider.get_attribute("aria-valuetext") == "b" and slider.input_value() == "1"
     assert v.problems == [], "\n".join(v.problems)
 
 
@@ -512,26 +744,27 @@ def test_text_paints_within_8_s_on_a_slow_link(browser, site_url, doc):
         context.close()
 
 
-def test_slider_works_within_30_s_on_a_slow_link(browser, gzip_site_url):
-    """On the chapter with the most widget frames, over a link that sends text gzip-compressed
-    as most static hosts do, the first slider is rendered and switches frames within 30 s.
-    (Uncompressed, the 3.6 MB widget manager alone takes about 20 s at this rate.)"""
+@pytest.mark.parametrize(
+    "doc, served",
+    [(doc, "site_url") for doc in widget_pages()] + [("notebooks/ch03-ml-overview", "gzip_site_url")],
+    ids=lambda x: x.split("/")[-1].removesuffix("site_url").strip("_") or "plain",
+)
+def test_slider_works_within_30_s_on_a_slow_link(browser, request, doc, served):
+    """At 1.5 Mbit/s and 300 ms latency, files sent uncompressed (and, for the heaviest page, as
+    most hosts send them, gzip-compressed): the text paints within 8 s and the first slider
+    switches frames within 30 s. (The full widget manager alone took about 20 s at this rate;
+    nndl-widgets.js draws the widgets once the page's HTML, frames included, has arrived.)"""
     context, page = _throttled_page(browser)
     try:
-        page.goto(f"{gzip_site_url}/notebooks/ch03-ml-overview.html", wait_until="commit")
-        page.wait_for_selector(".widget-subarea .widget-slider .noUi-handle", timeout=SLIDER_LIMIT_MS + 30000)
-        ready = page.evaluate("performance.now()")
-        assert ready <= SLIDER_LIMIT_MS, f"first slider rendered at {ready:.0f} ms"
-        box = page.locator(".widget-subarea").first
-        image = box.locator("img").first
-        before = image.get_attribute("src")
-        box.locator(".noUi-handle").first.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "([img, src]) => img.getAttribute('src') !== src",
-            arg=[image.element_handle(), before],
-            timeout=5000,
-        )
+        page.goto(f"{request.getfixturevalue(served)}/{doc}.html", wait_until="commit")
+        slider = page.locator(".widget-subarea input[type=range]:visible").first
+        slider.wait_for(timeout=SLIDER_LIMIT_MS + 30000)
+        area = slider.locator("xpath=ancestor::div[contains(@class, 'widget-subarea')][1]")
+        _move(page, area, slider)
+        usable = page.evaluate("performance.now()")
+        fcp = page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime")
+        assert fcp is not None and fcp <= FCP_LIMIT_MS, f"{doc}: first contentful paint at {fcp} ms"
+        assert usable <= SLIDER_LIMIT_MS, f"{doc}: first slider usable at {usable:.0f} ms"
     finally:
         context.close()
 
@@ -570,32 +803,27 @@ def test_figures_have_alt_text(visit, doc):
     assert missing == [], f"images without meaningful alt text: {missing}"
 
 
-@pytest.mark.parametrize("doc", notebook_pages())
+@pytest.mark.parametrize("doc", widget_pages())
 def test_sliders_have_accessible_names(visit, doc):
-    """Each slider handle carries its label as aria-label and the shown value as aria-valuetext,
-    also after a keyboard move (a screen reader must hear "1e-04", not the index "10")."""
+    """A screen reader hears each slider by its label and its value as the readout shows it
+    ("1e-04", not the index "10"), also after a keyboard move; toggle buttons say which is on."""
     v = visit(f"{doc}.html")
-    handles = v.page.locator(".widget-subarea .noUi-handle")
-    if handles.count() == 0:
-        pytest.skip("no slider on this page")
-    spoken = """hs => hs.map(h => {
-        const s = h.closest('.widget-slider');
-        return [h.getAttribute('aria-label') || '', h.getAttribute('aria-valuetext') || '',
-                (s.querySelector('.widget-label') || {}).textContent || '',
-                (s.querySelector('.widget-readout') || {}).textContent || ''];
-    })"""
-    v.page.wait_for_function(
-        "() => [...document.querySelectorAll('.widget-subarea .noUi-handle')]"
-        ".every(h => h.getAttribute('aria-label'))"
-    )
-    for name, text, label, readout in v.page.eval_on_selector_all(".widget-subarea .noUi-handle", spoken):
-        assert name.strip() == label.strip() != "", (name, label)
-        assert text.strip() == readout.strip() != "", (text, readout)
-    handles.first.focus()
-    handles.first.press("ArrowRight")
-    v.page.wait_for_timeout(200)
-    name, text, label, readout = v.page.eval_on_selector_all(".widget-subarea .noUi-handle", spoken)[0]
-    assert text.strip() == readout.strip(), (text, readout)
+    shown = [s for s in v.page.locator(".nndl-widget input[type=range]").all() if s.is_visible()]
+    assert shown, f"no slider displayed on {doc}"
+    for slider in shown:
+        label, readout = slider.evaluate(
+            "i => [i.labels[0].textContent, i.parentElement.querySelector('.widget-readout').textContent]"
+        )
+        assert label.strip() and readout.strip()
+        named = v.page.get_by_role("slider", name=label, exact=True).all()
+        assert any(n.get_attribute("id") == slider.get_attribute("id") for n in named), label
+        assert slider.get_attribute("aria-valuetext") == readout
+    area = shown[0].locator("xpath=ancestor::div[contains(@class, 'widget-subarea')][1]")
+    _move(v.page, area, shown[0])  # asserts aria-valuetext == the new readout
+    for group in v.page.locator(".nndl-widget .widget-toggle-buttons").all():
+        name = group.locator(".widget-label").inner_text()
+        assert v.page.get_by_role("group", name=name, exact=True).count() == 1
+        assert group.get_by_role("button", pressed=True).count() == 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 - :func:`_page_assets` keeps each page's ``<head>`` to what a first paint needs: no duplicate
   inline scripts, MathJax only on pages that have math, and the stored widget state moved from
-  ``<head>`` to the end of ``<body>`` (the widget manager itself is started by
-  ``book/static/nndl-widgets.js`` after the page has loaded).
+  ``<head>`` to the end of ``<body>``, where ``book/static/nndl-widgets.js`` (async) draws the
+  widgets from it once the page is parsed.
 - :class:`MarkChinese` wraps runs of Chinese characters in ``<span lang="zh-CN">`` so that screen
   readers switch voice and browsers pick a Chinese font for them.
 """
