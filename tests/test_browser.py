@@ -116,26 +116,58 @@ def _serve(html: Path, handler):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def _served(built_site, handler):
-    """Serve the freshly built site with ``handler`` on 127.0.0.1 while the fixture lives."""
-    result, html = built_site
+def _served(built_editions, handler):
+    """Serve the freshly built site (both editions) with ``handler`` on 127.0.0.1 while the fixture lives."""
+    result, folders = built_editions
     assert result.returncode == 0, "the site did not build; see test_book_builds_without_warnings"
-    server, url = _serve(html, handler)
+    server, url = _serve(folders["en"].parent, handler)
     yield url
     server.shutdown()
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site):
-    """The site for the whole session, uncompressed."""
-    yield from _served(built_site, QuietHandler)
+#: Every page test runs on both editions: English and the Chinese translation (book/_ext/editions.py).
+EDITIONS = ("en", "zh")
+
+
+@pytest.fixture(scope="session", params=EDITIONS)
+def edition(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def gzip_site_url(built_site):
+def site_root(built_editions):
+    """The whole site (the chooser and both editions) for the session, uncompressed."""
+    yield from _served(built_editions, QuietHandler)
+
+
+@pytest.fixture(scope="session")
+def gzip_site_root(built_editions):
     """The same site, with text compressed as most hosts send it."""
-    yield from _served(built_site, GzipHandler)
+    yield from _served(built_editions, GzipHandler)
+
+
+@pytest.fixture(scope="session")
+def site_url(site_root, edition) -> str:
+    """One edition's root URL."""
+    return f"{site_root}/{edition}"
+
+
+@pytest.fixture(scope="session")
+def gzip_site_url(gzip_site_root, edition) -> str:
+    return f"{gzip_site_root}/{edition}"
+
+
+@pytest.fixture(scope="session")
+def site_dir(built_editions, edition) -> Path:
+    """One edition's built folder."""
+    return built_editions[1][edition]
+
+
+@pytest.fixture(scope="session")
+def shots(edition) -> Path:
+    """Where this edition's screenshots go."""
+    return SCREENSHOTS / edition
 
 
 @pytest.fixture(scope="session")
@@ -235,11 +267,11 @@ def visit(browser, site_url):
 
 
 @pytest.mark.parametrize("doc", toc_pages())
-def test_page_is_complete_offline(visit, doc):
+def test_page_is_complete_offline(visit, doc, site_dir, shots):
     """Loads with nothing from outside, no console errors, all math typeset; screenshot saved."""
     v = visit(f"{doc}.html")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    v.page.screenshot(path=str(SCREENSHOTS / f"{doc.replace('/', '__')}.png"), full_page=True)
+    shots.mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(shots / f"{doc.replace('/', '__')}.png"), full_page=True)
 
     assert v.blocked == [], f"the page asked for outside resources: {v.blocked}"
     assert v.problems == [], "\n".join(v.problems)
@@ -267,7 +299,7 @@ def test_page_is_complete_offline(visit, doc):
     assert too_wide == [], f"display equations wider than the page column at 1280 px: {too_wide}"
 
     # Every equation number written as \tag{...} in the page's source is displayed by MathJax.
-    source = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+    source = (site_dir / f"{doc}.html").read_text(encoding="utf-8")
     tags = set(re.findall(r"\\tag\{([^}]*)\}", source))
     shown = set(v.page.eval_on_selector_all('[id^="mjx-eqn:"]', "es => es.map(e => e.id.slice(8))"))
     assert tags <= shown, f"equation numbers not displayed: {sorted(tags - shown)}"
@@ -367,12 +399,12 @@ def _exercise(page, area) -> set[str]:
 
 
 @pytest.mark.parametrize("doc", widget_pages())
-def test_renderer_draws_every_stored_widget(visit, doc):
+def test_renderer_draws_every_stored_widget(visit, doc, site_dir):
     """nndl-widgets.js draws every widget view of the page, with every slider and toggle button
     its stored state holds (also those in stack pages not shown yet), and the 3.6 MB widget
     manager is never fetched."""
     v = visit(f"{doc}.html")
-    state, views = stored_widgets((ROOT / "_build" / "html" / f"{doc}.html").read_text("utf-8"))
+    state, views = stored_widgets((site_dir / f"{doc}.html").read_text("utf-8"))
     assert views, f"{doc} shows no widget"
     assert v.page.evaluate("document.documentElement.dataset.nndlWidgets") == "static"
     assert [u for u in v.requested if u.split("?")[0].endswith(MANAGER_FILES)] == []
@@ -520,34 +552,45 @@ def test_renderer_draws_rows_and_one_way_links(visit):
 
 
 @pytest.mark.parametrize("doc", notebook_pages())
-def test_launch_buttons_open_this_notebook(visit, doc):
+def test_launch_buttons_open_this_notebook(visit, doc, edition):
+    """Binder and Colab open this chapter's notebook; the Chinese edition's, its Chinese copy."""
     v = visit(f"{doc}.html")
     hrefs = v.page.eval_on_selector_all("a", "links => links.map(a => a.href)")
-    repo, notebook = repository(), f"{doc}.ipynb"
+    folder, _, stem = doc.rpartition("/")
+    notebook = f"{doc}.ipynb" if edition == "en" else f"{folder}/{edition}/{stem}.ipynb"
+    repo = repository()
     assert f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/{notebook}" in hrefs
     assert f"https://colab.research.google.com/github/{repo}/blob/main/{notebook}" in hrefs
 
 
 @pytest.mark.parametrize(
-    "query, expected",
+    "where, query, expected",
     [
-        ("Mathematical", "notebooks/ch02-math.html"),
-        ("数学基础", "notebooks/ch02-math.html"),
-        ("Introduction", "notebooks/ch01-introduction.html"),
-        ("绪论", "notebooks/ch01-introduction.html"),
+        ("en", "Mathematical", "notebooks/ch02-math.html"),
+        ("en", "数学基础", "notebooks/ch02-math.html"),
+        ("en", "Introduction", "notebooks/ch01-introduction.html"),
+        ("en", "绪论", "notebooks/ch01-introduction.html"),
+        # the Chinese edition: chapter titles and glossary terms, found whole (jieba + the glossary)
+        ("zh", "绪论", "notebooks/ch01-introduction.html"),
+        ("zh", "数学基础", "notebooks/ch02-math.html"),
+        ("zh", "感知器", "notebooks/ch04-perceptron.html"),
+        ("zh", "反向传播", "notebooks/ch05-feedforward.html"),
+        ("zh", "卷积神经网络", "notebooks/ch06-cnn.html"),
+        ("zh", "循环神经网络", "notebooks/ch07-rnn.html"),
+        ("zh", "勘误", "notebooks/errata.html"),
     ],
 )
-def test_search_finds_a_chapter_by_english_and_chinese_title(visit, query, expected):
-    v = visit(f"search.html?q={quote(query)}")
+def test_search_finds_a_chapter_by_english_and_chinese_title(browser, site_root, where, query, expected):
+    v = Visit(browser, f"{site_root}/{where}", f"search.html?q={quote(query)}")
     v.page.wait_for_selector("#search-results li a")
     hits = v.page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.getAttribute('href'))")
     assert any(h.split("#")[0].split("?")[0] == expected for h in hits), hits
 
 
 @pytest.mark.parametrize("doc", notebook_pages())
-def test_page_works_opened_as_a_file(browser, built_site, doc):
+def test_page_works_opened_as_a_file(browser, site_dir, doc):
     """A reader may open _build/html/... straight from disk: math and widgets still work."""
-    _, html = built_site
+    html = site_dir
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.route("http*://**/*", lambda route: (problems.append(f"remote: {route.request.url}"), route.abort()))
@@ -595,10 +638,10 @@ CUT_OFF_MATH = """() => {
 
 
 @pytest.mark.parametrize("doc", toc_pages())
-def test_page_does_not_pan_sideways_on_a_phone(visit, doc):
+def test_page_does_not_pan_sideways_on_a_phone(visit, doc, shots):
     v = visit(f"{doc}.html", PHONE)
-    (SCREENSHOTS / "phone").mkdir(parents=True, exist_ok=True)
-    v.page.screenshot(path=str(SCREENSHOTS / "phone" / f"{doc.replace('/', '__')}.png"))
+    (shots / "phone").mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(shots / "phone" / f"{doc.replace('/', '__')}.png"))
     # A mobile browser widens its layout viewport to the content, so compare with 390 px,
     # not with innerWidth.
     width = v.page.evaluate("document.scrollingElement.scrollWidth")
@@ -612,15 +655,20 @@ def _visible(locator):
     return [locator.nth(i) for i in range(locator.count()) if locator.nth(i).is_visible()]
 
 
-def test_phone_menu_opens_the_chapter_list_and_the_page_contents(visit):
+#: How each edition's sidebar names chapter 3.
+CHAPTER_3 = {"en": "Chapter 3", "zh": "第 3 章"}
+
+
+def test_phone_menu_opens_the_chapter_list_and_the_page_contents(visit, shots, edition):
     v = visit("notebooks/ch02-math.html", PHONE)
-    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text="Chapter 3")
+    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text=CHAPTER_3[edition])
+    (shots / "phone").mkdir(parents=True, exist_ok=True)
     assert not chapter3.is_visible(), "the chapter list should start closed on a phone"
     toggles = _visible(v.page.locator(".primary-toggle"))
     assert len(toggles) == 1, "one visible menu button (☰) on a phone"
     toggles[0].tap()
     chapter3.wait_for(state="visible", timeout=5000)
-    v.page.screenshot(path=str(SCREENSHOTS / "phone" / "menu-open.png"))
+    v.page.screenshot(path=str(shots / "phone" / "menu-open.png"))
     v.page.mouse.click(370, 420)  # the shaded page beside the drawer closes it
     chapter3.wait_for(state="hidden", timeout=5000)
 
@@ -632,13 +680,13 @@ def test_phone_menu_opens_the_chapter_list_and_the_page_contents(visit):
     assert not v.page.evaluate(on_screen), "the page contents should start closed on a phone"
     _visible(v.page.locator(".secondary-toggle"))[0].tap()
     v.page.wait_for_function(on_screen, timeout=5000)
-    v.page.screenshot(path=str(SCREENSHOTS / "phone" / "contents-open.png"))
+    v.page.screenshot(path=str(shots / "phone" / "contents-open.png"))
     assert v.problems == [], "\n".join(v.problems)
 
 
-def test_desktop_menu_button_collapses_and_restores_the_sidebar(visit):
+def test_desktop_menu_button_collapses_and_restores_the_sidebar(visit, edition):
     v = visit("notebooks/ch02-math.html")
-    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text="Chapter 3")
+    chapter3 = v.page.locator(".bd-sidebar-primary a", has_text=CHAPTER_3[edition])
     assert chapter3.is_visible()
     toggle = _visible(v.page.locator(".primary-toggle"))[0]
     toggle.click()
@@ -648,12 +696,57 @@ def test_desktop_menu_button_collapses_and_restores_the_sidebar(visit):
     assert v.problems == [], "\n".join(v.problems)
 
 
+# ---------------------------------------------------------------------------------------------
+# The two editions: a switch on every page, the chooser at the site's root.
+
+
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_landing_page_starts_with_chapter_1(visit, device):
+def test_language_switch_round_trip_keeps_the_place(browser, site_root, device):
+    """中文 leads to the same page of the Chinese edition at the same #anchor, and English back."""
+    page, anchor = "notebooks/ch04-perceptron.html", "#sec-4-2"
+    v = Visit(browser, site_root, f"en/{page}{anchor}", device)
+    try:
+        for there, lang, name in (("zh", "zh-CN", "中文"), ("en", "en", "English")):
+            link = v.page.locator(".nndl-language-switch a", has_text=name)
+            assert link.count() == 1 and link.is_visible(), f"no visible {name} link"
+            link.click()
+            v.page.wait_for_url(f"**/{there}/{page}{anchor}")
+            assert v.page.locator("html").get_attribute("lang") == lang
+            target = v.page.locator(anchor).bounding_box()
+            assert target and -2 <= target["y"] <= device["viewport"]["height"], "the anchor is not in view"
+            alternates = v.page.eval_on_selector_all(
+                'link[rel="alternate"]', "ls => ls.map(l => [l.hreflang, l.href])"
+            )
+            assert sorted(h for h, _ in alternates) == ["en", "zh-CN"]
+            assert all(href.endswith(page) for _, href in alternates)
+        assert v.blocked == [] and v.problems == [], v.blocked + v.problems
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("locale, expected", [("zh-CN", "zh"), ("en-US", "en"), ("de-DE", "en")])
+def test_chooser_opens_the_edition_of_the_browsers_language(browser, site_root, locale, expected):
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_root}/index.html")
+        page.wait_for_url(f"**/{expected}/book/intro.html")
+        # a reader who chose the other edition with the switch gets it next time
+        other = "en" if expected == "zh" else "zh"
+        page.evaluate(f"localStorage.setItem('nndl-edition', '{other}')")
+        page.goto(f"{site_root}/index.html")
+        page.wait_for_url(f"**/{other}/book/intro.html")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_landing_page_starts_with_chapter_1(visit, device, edition):
     """A button-like "Start with Chapter 1" link, visible without scrolling."""
     v = visit("book/intro.html", device)
     start = v.page.locator("article a.nndl-start")
-    assert start.count() == 1 and "Start with Chapter 1" in start.inner_text()
+    caption = {"en": "Start with Chapter 1", "zh": "从第 1 章开始"}[edition]
+    assert start.count() == 1 and caption in start.inner_text()
     assert start.get_attribute("href").endswith("notebooks/ch01-introduction.html")
     box = start.bounding_box()
     assert box and box["y"] + box["height"] <= device["viewport"]["height"], "below the fold"
@@ -688,7 +781,7 @@ def test_tables_read_well(visit, device):
     than the column scrolls in its own box (at 1280 px the notation table fits the column)."""
     v = visit("book/glossary.html", device)
     broken = v.page.eval_on_selector_all(
-        'article td [lang="zh-CN"]',
+        'article td [lang="zh-CN"].nndl-term',
         "ss => ss.filter(s => s.getClientRects().length > 1).map(s => s.textContent)",
     )
     assert broken == [], f"Chinese terms broken across lines: {broken[:10]}"

@@ -74,8 +74,14 @@ class zh(nodes.inline):
     """A run of Chinese text: ``<span lang="zh-CN">``."""
 
 
+#: A run this short is a term (the glossary's longest has 9 characters): in a table cell it is kept
+#: on one line (nndl-site.css); longer runs are prose, as in the Chinese edition, and wrap.
+TERM_LENGTH = 12
+
+
 def _visit_zh(self, node):
-    self.body.append(self.starttag(node, "span", "", lang="zh-CN"))
+    short = len(node.astext()) <= TERM_LENGTH
+    self.body.append(self.starttag(node, "span", "", lang="zh-CN", CLASS="nndl-term" if short else ""))
 
 
 def _depart_zh(self, node):
