@@ -217,6 +217,8 @@ def test_zh_pages_are_chinese(zh_site):
         title = re.search(r"<h1>(.*?)<", html, re.S).group(1)
         # the landing page's title is the product's name, the same in both editions
         assert re.search(r"[\u3400-\u9fff]", title) or title == "nndl companion", f"{page}: title {title!r}"
+        captions = re.findall(r'caption-text">([^<]*)<', html)
+        assert captions and all(re.search(r"[\u3400-\u9fff]", c) for c in captions), f"{page}: {captions}"
         en = (zh_site["en"] / f"{page}.html").read_text(encoding="utf-8")
         tags = re.findall(r"\\tag\{[\d.]+\}", en)
         assert tags == re.findall(r"\\tag\{[\d.]+\}", html), f"{page}: equation numbers differ"

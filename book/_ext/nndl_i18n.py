@@ -9,27 +9,43 @@ from functools import lru_cache
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 
 METADATA_CONTEXT = "cell metadata"  # as in book/_ext/editions.py
 
 
 @lru_cache(maxsize=None)
-def _metadata_translations(po: Path) -> dict[str, str]:
+def _translations(po: Path, context: str | None) -> dict[str, str]:
+    """msgid -> msgstr of one catalog's finished translations with this gettext context."""
     from babel.messages.pofile import read_po
 
     if not po.exists():
         return {}
     with po.open("rb") as f:
         catalog = read_po(f)
-    return {m.id: m.string for m in catalog if m.context == METADATA_CONTEXT and m.string and not m.fuzzy}
+    return {m.id: m.string for m in catalog if m.context == context and m.string and not m.fuzzy}
+
+
+def _catalog(app, docname: str) -> Path | None:
+    language = app.config.language or "en"
+    if language == "en" or not app.config.locale_dirs:
+        return None
+    return Path(app.srcdir) / app.config.locale_dirs[0] / language / "LC_MESSAGES" / f"{docname}.po"
+
+
+def _translate_toc_captions(app, doctree):
+    """The part captions of the table of contents (Front matter, Chapters, …): sphinx-external-toc
+    inserts the toctrees after Sphinx has translated the page, so they are translated here."""
+    po = _catalog(app, app.env.docname)
+    table = _translations(po, None) if po else {}
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption") in table:
+            toctree["caption"] = table[toctree["caption"]]
 
 
 def _translate_metadata(app, doctree, docname):
-    language = app.config.language or "en"
-    if language == "en" or not app.config.locale_dirs:
-        return
-    po = Path(app.srcdir) / app.config.locale_dirs[0] / language / "LC_MESSAGES" / f"{docname}.po"
-    table = _metadata_translations(po)
+    po = _catalog(app, docname)
+    table = _translations(po, METADATA_CONTEXT) if po else {}
     if not table:
         return
     for node in doctree.findall(nodes.Element):
@@ -80,6 +96,7 @@ def _launch_translated_notebooks(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", _alternates)
+    app.connect("doctree-read", _translate_toc_captions)
     app.connect("doctree-resolved", _translate_metadata)
     app.connect("html-page-context", _launch_translated_notebooks, priority=600)  # after the theme's (501)
     static = Path(__file__).resolve().parents[1] / "static"
