@@ -281,6 +281,7 @@ ZH_QUERIES = {
     "绪论": "notebooks/ch01-introduction",
     "数学基础": "notebooks/ch02-math",
     "感知器": "notebooks/ch04-perceptron",
+    "梯度下降": "notebooks/ch03-ml-overview",
     "反向传播": "notebooks/ch05-feedforward",
     "前馈神经网络": "notebooks/ch05-feedforward",
     "卷积神经网络": "notebooks/ch06-cnn",

@@ -64,7 +64,10 @@ def heading_terms() -> list[str]:
 def write_search_dictionary(path: Path = SEARCH_DICT) -> Path:
     """A jieba user dictionary ("term frequency" per line): every glossary term and Chinese heading."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    terms = dict.fromkeys(glossary_terms() + heading_terms())
+    glossary = glossary_terms()
+    # a method's name without its 法 is what a reader types: 梯度下降 for 梯度下降法
+    stems = [t[:-1] for t in glossary if t.endswith("法") and len(t) > 3]
+    terms = dict.fromkeys(glossary + stems + heading_terms())
     # A high frequency makes jieba keep the whole term as well as its pieces (反向传播, 反向, 传播):
     # the search page looks a query up as one word, so "数学基础" must be indexed whole.
     path.write_text("".join(f"{term} 100000\n" for term in terms), encoding="utf-8")
