@@ -11,7 +11,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 
-METADATA_CONTEXT = "cell metadata"  # as in book/_ext/editions.py
+from editions import METADATA_CONTEXT  # book/_ext is on the path of local extensions
 
 
 @lru_cache(maxsize=None)

@@ -16,11 +16,12 @@ import re
 import sys
 from pathlib import Path
 
+from editions import METADATA_CONTEXT
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "notebooks"
 FOLDER = "zh"  # notebooks/zh/
-METADATA_CONTEXT = "cell metadata"  # as in editions.py
 
 _FENCE = re.compile(r"^(:{3,}|`{3,})\{([\w-]+)\}\s*(.*)$")
 _CODE_FENCE = re.compile(r"^(`{3,}|~{3,})")
